@@ -1,0 +1,69 @@
+"""The ``tserbench`` command line: a thin layer over the Python API.
+
+Each sub-command lives next to the code it drives, in a ``_cli`` module that
+exposes ``register(subparsers)``; the function it sets as ``func`` receives
+the parsed :class:`argparse.Namespace` and returns an exit status.  No logic
+lives here beyond dispatch and turning user errors into one-line messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tserbench import __version__
+from tserbench.exceptions import TserbenchError
+
+__all__ = ["main", "build_parser"]
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "tserbench.evaluation._cli",  # run
+    "tserbench.leaderboard._cli",  # leaderboard, check
+    "tserbench.datasets._cli",  # datasets list | info | fetch
+    "tserbench.regressors._cli",  # models, predict
+    "tserbench.tuning._cli",  # tune
+    "tserbench.benchmarks._cli",  # bench
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="tserbench",
+        description=(
+            "Benchmark harness for time-series extrinsic regression. "
+            "Without a sub-command it runs the main job: a leaderboard on the "
+            "embedded synthetic RRab dataset."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"tserbench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        argv = ["run"]  # the main job, on the embedded default dataset
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except TserbenchError as exc:
+        print(f"tserbench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tserbench: interrupted; finished work is kept, re-run to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
