@@ -1,0 +1,716 @@
+"""The cross-validation runner: models x repeats x folds, resumable, parallel.
+
+Each (model, repeat, fold) is an independent job (:func:`run_job`): clone the
+estimator, give it a random state derived from ``(seed, model, repeat,
+fold)``, fit it on the training part, predict both parts, score both.  Jobs
+receive the data as arrays (sent once per worker: joblib memory-maps large
+numpy arrays for loky, and the dask backend scatters them), so workers on
+other machines need tserbench installed but no data home.  Results come back
+to the calling process, which alone writes the result store
+(:class:`~tserbench.evaluation.store.ResultStore`): workers need not share
+its file system, and a job is written as soon as it finishes, so an
+interrupted run resumes where it stopped.
+
+Parallelism uses existing engines only: joblib's ``loky`` backend locally,
+and joblib's ``dask`` backend on a ``dask.distributed`` cluster when a
+scheduler address is given.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import sys
+import time
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tserbench import __version__
+from tserbench.evaluation.metrics import score
+from tserbench.evaluation.splitters import make_splitter, parse_folds
+from tserbench.evaluation.store import ResultStore
+from tserbench.exceptions import ConfigError, DataError
+
+__all__ = [
+    "BenchmarkData",
+    "JobResult",
+    "load_benchmark_data",
+    "job_seed",
+    "run_job",
+    "run_benchmark",
+    "resolve_models",
+    "TARGET_ERROR_COLUMNS",
+    "VARIANTS",
+]
+
+#: Metadata columns holding the 1-sigma error of the target; when present the
+#: w-metrics use inverse-variance weights ``1 / err**2`` (M24, DG22).
+TARGET_ERROR_COLUMNS: tuple[str, ...] = ("y_err", "feh_err", "target_err")
+
+VARIANTS: tuple[str, ...] = ("full", "spline", "raw")
+
+
+# ---------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------
+@dataclass
+class BenchmarkData:
+    """Everything a job needs, as plain arrays (picklable, scatterable).
+
+    Parameters
+    ----------
+    name : str
+        Dataset name.
+    X : numpy.ndarray or list
+        Panel: numpy3D ``(n, channels, length)`` or a df-list (unequal length).
+    y : numpy.ndarray
+        Float targets, shape ``(n,)``.
+    source_id : numpy.ndarray
+        int64 identifiers, shape ``(n,)`` (row numbers if the dataset has none).
+    folds : numpy.ndarray or None
+        Predefined fold of each instance.
+    y_err : numpy.ndarray or None
+        Target errors (1 sigma), if the dataset publishes them.
+    variant : str or None
+        Preprocessing variant, or None for datasets without variants.
+    params : dict
+        Dataset parameters (without ``variant``).
+    """
+
+    name: str
+    X: Any
+    y: np.ndarray
+    source_id: np.ndarray
+    folds: np.ndarray | None = None
+    y_err: np.ndarray | None = None
+    variant: str | None = "full"
+    params: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def _dataset_name(ds) -> str:
+    for getter in (lambda: ds.get_tag("name"), lambda: ds.name):
+        try:
+            name = getter()
+        except Exception:  # noqa: BLE001 - a missing tag/attribute, any kind
+            continue
+        if isinstance(name, str) and name:
+            return name
+    return type(ds).__name__
+
+
+def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params: Mapping | None = None) -> BenchmarkData:
+    """Load a dataset (registry name or dataset object) into :class:`BenchmarkData`.
+
+    Parameters
+    ----------
+    dataset : str or sktime dataset object
+        A name for :func:`tserbench.datasets.get_dataset`, or an object with
+        ``load("X", "y")`` and optionally ``metadata`` and ``folds``.
+    variant : {"full", "spline", "raw"} or None
+        Preprocessing variant, passed to the registry as ``variant=``.
+        Datasets without variants (tecator, covid3month) accept only the
+        default ``"full"``, which is then recorded as None.
+    dataset_params : mapping, optional
+        Further parameters of the dataset (e.g. ``n_stars`` of the synthetic set).
+
+    Returns
+    -------
+    BenchmarkData
+    """
+    dataset_params = dict(dataset_params or {})
+    if variant is not None and variant not in VARIANTS:
+        raise ConfigError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+    if isinstance(dataset, str):
+        from tserbench.datasets import get_dataset
+
+        name = dataset
+        try:
+            ds = get_dataset(name, variant=variant, **dataset_params) if variant else get_dataset(name, **dataset_params)
+        except TypeError as exc:  # a dataset without variants
+            if "variant" not in str(exc):
+                raise ConfigError(f"dataset {name!r}: bad parameters {dataset_params} ({exc})") from exc
+            if variant not in (None, "full"):
+                raise ConfigError(f"dataset {name!r} has no preprocessing variants; drop variant={variant!r}") from exc
+            ds = get_dataset(name, **dataset_params)
+            variant = None
+    else:
+        ds = dataset
+        name = _dataset_name(ds)
+    X, y = ds.load("X", "y")
+    y = np.asarray(y, dtype=float).reshape(len(y), -1)
+    if y.shape[1] != 1:
+        raise DataError(f"dataset {name!r}: expected one target per instance, got {y.shape[1]}")
+    y = y.ravel()
+    if not np.all(np.isfinite(y)):
+        raise DataError(f"dataset {name!r}: {int((~np.isfinite(y)).sum())} targets are NaN or inf")
+    try:
+        meta = ds.metadata
+    except Exception:  # noqa: BLE001 - datasets without metadata (tecator)
+        meta = None
+    n = len(y)
+    source_id = np.arange(n, dtype=np.int64)
+    y_err = None
+    if isinstance(meta, pd.DataFrame):
+        if len(meta) != n:
+            raise DataError(f"dataset {name!r}: metadata has {len(meta)} rows for {n} instances")
+        if "source_id" in meta.columns:
+            source_id = meta["source_id"].to_numpy()
+            if not np.issubdtype(source_id.dtype, np.integer):
+                raise DataError(f"dataset {name!r}: metadata source_id is {source_id.dtype}, expected int64")
+            source_id = source_id.astype(np.int64)
+        for col in TARGET_ERROR_COLUMNS:
+            if col in meta.columns:
+                y_err = meta[col].to_numpy(dtype=float)
+                if not np.all(np.isfinite(y_err) & (y_err > 0)):
+                    raise DataError(f"dataset {name!r}: column {col} must be finite and > 0")
+                break
+    folds = getattr(ds, "folds", None)
+    if folds is not None:
+        folds = np.asarray(folds)
+        if len(folds) != n:
+            raise DataError(f"dataset {name!r}: {len(folds)} fold labels for {n} instances")
+    return BenchmarkData(
+        name=name, X=X, y=y, source_id=source_id, folds=folds, y_err=y_err, variant=variant, params=dataset_params
+    )
+
+
+def _take(X, idx: np.ndarray):
+    """Rows ``idx`` of a panel (numpy3D, df-list, or anything sktime can slice)."""
+    if isinstance(X, np.ndarray):
+        return X[idx]
+    if isinstance(X, list):
+        return [X[i] for i in idx]
+    if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):  # pd-multiindex
+        keys = X.index.get_level_values(0).unique()[idx]
+        return X.loc[keys]
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.iloc[idx]
+    raise TypeError(f"cannot take rows of a panel of type {type(X).__name__}")
+
+
+# ---------------------------------------------------------------------------
+# one job
+# ---------------------------------------------------------------------------
+def job_seed(seed: int, model: str, repeat: int, fold: int) -> int:
+    """Random state of one job, a deterministic function of its coordinates.
+
+    Uses :class:`numpy.random.SeedSequence` over ``(seed, crc32(model),
+    repeat, fold)``: stable across processes and machines (unlike ``hash``),
+    so serial, loky and dask runs train identical models.
+
+    Returns
+    -------
+    int
+        In ``[0, 2**31 - 1)``.
+    """
+    entropy = [int(seed) & 0xFFFFFFFF, zlib.crc32(model.encode("utf-8")), int(repeat), int(fold)]
+    state = np.random.SeedSequence(entropy).generate_state(1, dtype=np.uint32)[0]
+    return int(state % (2**31 - 1))
+
+
+def _set_random_state(estimator, random_state: int) -> None:
+    """Set ``random_state`` (and nested ``*__random_state``) where the estimator has it."""
+    try:
+        names = estimator.get_params(deep=True)
+    except TypeError:
+        names = estimator.get_params()
+    keys = {k: random_state for k in names if k == "random_state" or k.endswith("__random_state")}
+    if keys:
+        estimator.set_params(**keys)
+
+
+def _history_of(estimator) -> dict[str, list[float]] | None:
+    """Per-epoch history of a fitted deep regressor, as a dict of float lists."""
+    hist = getattr(estimator, "history_", None)
+    if hist is None:
+        hist = getattr(estimator, "history", None)  # sktime's BaseDeepRegressor: a keras History
+    if hist is not None and not isinstance(hist, Mapping):
+        hist = getattr(hist, "history", None)
+    if not isinstance(hist, Mapping):
+        return None
+    out = {}
+    for key, values in hist.items():
+        try:
+            out[str(key)] = [float(v) for v in values]
+        except (TypeError, ValueError):
+            continue
+    return out or None
+
+
+def _epochs_of(estimator, history) -> int | None:
+    n = getattr(estimator, "n_epochs_trained_", None)
+    if isinstance(n, (int, np.integer)):
+        return int(n)
+    if history and history.get("loss"):
+        return len(history["loss"])
+    return None
+
+
+def _metric_weights(data: BenchmarkData, y_train: np.ndarray, train, test):
+    """Weights of the w-metrics for the training and validation parts, and their description."""
+    if data.y_err is not None:
+        return 1.0 / data.y_err[train] ** 2, 1.0 / data.y_err[test] ** 2, "inverse target variance"
+    try:
+        from tserbench.preprocessing import DensityWeighter
+    except ImportError:
+        return None, None, None
+    weighter = DensityWeighter().fit(y_train)  # fitted on the training part only
+    desc = "DG22 density weights fitted on the training part"
+    cutoff = getattr(weighter, "cutoff", None)
+    if cutoff is not None:
+        desc += f" (cutoff={cutoff})"
+    return weighter.transform(y_train), weighter.transform(data.y[test]), desc
+
+
+@dataclass
+class JobResult:
+    """What one job sends back: its JSON record, its OOF frame, maybe the fitted model."""
+
+    model: str
+    repeat: int
+    fold: int
+    record: dict
+    oof: pd.DataFrame
+    estimator: Any = None
+
+
+def run_job(
+    estimator,
+    data: BenchmarkData,
+    train: np.ndarray,
+    test: np.ndarray,
+    *,
+    model: str,
+    repeat: int,
+    fold: int,
+    seed: int = 0,
+    return_estimator: bool = False,
+) -> JobResult:
+    """Fit and score one (model, repeat, fold) job.
+
+    The estimator is cloned (sklearn/sktime ``clone``), given the random
+    state :func:`job_seed` ``(seed, model, repeat, fold)``, fitted on the
+    training part and scored on both parts.  Nothing is written here (the
+    caller owns the result store), so a job can run on any machine.
+
+    Parameters
+    ----------
+    estimator : sktime or sklearn regressor
+        Unfitted template.
+    data : BenchmarkData
+    train, test : numpy.ndarray of int
+        Row indices of the two parts.
+    model : str
+        Model name (result folder, error messages, seed).
+    repeat, fold : int
+    seed : int
+        Run seed.
+    return_estimator : bool
+        Send the fitted estimator back (for ``save_models``).
+
+    Returns
+    -------
+    JobResult
+
+    Raises
+    ------
+    PredictionError
+        If the model predicts NaN or inf (the message names model, repeat, fold).
+    """
+    from sklearn.base import clone
+
+    train = np.asarray(train)
+    test = np.asarray(test)
+    est = clone(estimator)
+    random_state = job_seed(seed, model, repeat, fold)
+    _set_random_state(est, random_state)
+    X_train, y_train = _take(data.X, train), data.y[train]
+    X_val, y_val = _take(data.X, test), data.y[test]
+
+    started = _dt.datetime.now(_dt.timezone.utc)
+    t0 = time.perf_counter()
+    est.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pred_val = np.asarray(est.predict(X_val), dtype=float).reshape(-1)
+    predict_seconds = time.perf_counter() - t0
+    pred_train = np.asarray(est.predict(X_train), dtype=float).reshape(-1)
+
+    w_train, w_val, weights = _metric_weights(data, y_train, train, test)
+    where = f"model {model!r}, repeat {repeat}, fold {fold}"
+    metrics = {
+        "train": score(y_train, pred_train, w_train, where=f"{where}, training part"),
+        "val": score(y_val, pred_val, w_val, where=f"{where}, validation part"),
+    }
+    history = _history_of(est)
+    record = {
+        "model": model,
+        "repeat": int(repeat),
+        "fold": int(fold),
+        "estimator": f"{type(est).__module__}.{type(est).__qualname__}",
+        "random_state": random_state,
+        "n_train": int(len(train)),
+        "n_val": int(len(test)),
+        "metrics": metrics,
+        "weights": weights,
+        "fit_seconds": fit_seconds,
+        "predict_seconds": predict_seconds,
+        "epochs": _epochs_of(est, history),
+        "history": history,
+        "started": started.isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "pid": os.getpid(),
+        "tserbench_version": __version__,
+    }
+    oof = pd.DataFrame({
+        "source_id": data.source_id[test].astype(np.int64),
+        "repeat": int(repeat),
+        "fold": int(fold),
+        "y_true": y_val,
+        "y_pred": pred_val,
+    })
+    return JobResult(model, int(repeat), int(fold), record, oof, est if return_estimator else None)
+
+
+# ---------------------------------------------------------------------------
+# models and params
+# ---------------------------------------------------------------------------
+def resolve_models(models, params: Mapping[str, Mapping] | None = None) -> list[tuple[str, Any]]:
+    """Turn ``models`` into ``[(name, unfitted estimator), ...]``.
+
+    Parameters
+    ----------
+    models : str, sequence or mapping
+        Registry names (a list, or one comma-separated string), ``(name,
+        estimator)`` pairs, estimator objects (named after their class), or a
+        mapping ``name -> estimator``.
+    params : mapping, optional
+        ``{model name: {param: value}}`` passed to the registry (or, for
+        estimator objects, to ``set_params``).
+    """
+    params = dict(params or {})
+    if isinstance(models, str):
+        models = [m.strip() for m in models.split(",") if m.strip()]
+    if isinstance(models, Mapping):
+        models = list(models.items())
+    resolved: list[tuple[str, Any]] = []
+    for item in models:
+        if isinstance(item, str):
+            from tserbench.regressors import get_regressor
+
+            resolved.append((item, get_regressor(item, **dict(params.get(item, {})))))
+            continue
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            name, est = item
+        elif hasattr(item, "fit") and hasattr(item, "predict"):
+            name, est = type(item).__name__.lower(), item
+        else:
+            raise ConfigError(f"not a model name or estimator: {item!r}")
+        if params.get(name):
+            from sklearn.base import clone
+
+            est = clone(est).set_params(**dict(params[name]))
+        resolved.append((name, est))
+    names = [n for n, _ in resolved]
+    if not names:
+        raise ConfigError("no models to run")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"model(s) listed twice: {', '.join(dupes)}")
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise ConfigError(f"params given for model(s) not in the run: {', '.join(unknown)}")
+    return resolved
+
+
+def _json_value(value):
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _params_record(estimator) -> dict:
+    """``get_params(deep=False)`` made JSON-safe, without the per-job random state."""
+    return {
+        k: _json_value(v)
+        for k, v in estimator.get_params(deep=False).items()
+        if not (k == "random_state" or k.endswith("__random_state"))
+    }
+
+
+# ---------------------------------------------------------------------------
+# progress
+# ---------------------------------------------------------------------------
+class _Reporter:
+    """Rich progress bar on a terminal, one plain line per job otherwise."""
+
+    def __init__(self, total: int, skipped: int, enabled: bool, stream=None):
+        self.total = total
+        self.done = 0
+        self.enabled = enabled
+        self.stream = stream or sys.stdout
+        self.t0 = time.perf_counter()
+        self._rich = None
+        self._task = None
+        if enabled and skipped:
+            self._line(f"resuming: {skipped} finished job(s) kept, {total} to run")
+        if enabled and total and getattr(self.stream, "isatty", lambda: False)():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._rich = Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(file=self.stream),
+                transient=False,
+            )
+            self._rich.start()
+            self._task = self._rich.add_task("cross-validation", total=total)
+
+    def _line(self, text: str) -> None:
+        if self._rich is not None:
+            self._rich.console.print(text, highlight=False, markup=False)
+        else:
+            print(text, file=self.stream, flush=True)
+
+    def job_done(self, result: JobResult) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        rec = result.record
+        val = rec["metrics"]["val"]
+        epochs = f", {rec['epochs']} epochs" if rec.get("epochs") is not None else ""
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed / self.done * (self.total - self.done)
+        width = len(str(self.total))
+        text = (
+            f"[{self.done:>{width}}/{self.total}] {result.model} r{result.repeat} f{result.fold}: "
+            f"val RMSE {val['rmse']:.4f} MAE {val['mae']:.4f} R2 {val['r2']:.4f} "
+            f"(fit {rec['fit_seconds']:.1f} s{epochs})"
+        )
+        if self._rich is None:
+            text += f"  ETA {_fmt_seconds(eta)}"
+        self._line(text)
+        if self._rich is not None:
+            self._rich.update(self._task, advance=1, description=f"{result.model} r{result.repeat} f{result.fold}")
+
+    def close(self) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+            self._rich = None
+
+
+def _fmt_seconds(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+# ---------------------------------------------------------------------------
+# execution engines
+# ---------------------------------------------------------------------------
+def _execute(tasks: list[tuple], data: BenchmarkData, *, seed: int, n_jobs: int, scheduler, return_estimator: bool) -> Iterator[JobResult]:
+    """Run ``tasks`` = [(name, estimator, repeat, fold, train, test)], yield results as they finish."""
+    if not tasks:
+        return
+    kwargs = {"seed": seed, "return_estimator": return_estimator}
+    if scheduler is None and (n_jobs == 1 or len(tasks) == 1):
+        for name, est, r, f, train, test in tasks:
+            yield run_job(est, data, train, test, model=name, repeat=r, fold=f, **kwargs)
+        return
+    from joblib import Parallel, delayed, parallel_config
+
+    calls = (
+        delayed(run_job)(est, data, train, test, model=name, repeat=r, fold=f, **kwargs)
+        for name, est, r, f, train, test in tasks
+    )
+    if scheduler is None:
+        yield from Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(calls)
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:  # pragma: no cover - dask is a dependency
+        raise ConfigError("--scheduler needs dask.distributed (pip install 'dask[distributed]')") from exc
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler, set_as_default=False) if own else scheduler
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConfigError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}") from exc
+    try:
+        # scatter: the data is sent once to each worker, not once per job
+        with parallel_config(backend="dask", client=client, scatter=[data]):
+            yield from Parallel(n_jobs=-1, return_as="generator_unordered")(calls)
+    finally:
+        if own:
+            client.close()
+
+
+# ---------------------------------------------------------------------------
+# the benchmark
+# ---------------------------------------------------------------------------
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def run_benchmark(
+    dataset,
+    models,
+    *,
+    variant: str = "full",
+    folds: str = "predefined",
+    seed: int = 0,
+    out: str | os.PathLike | None = None,
+    n_jobs: int = 1,
+    scheduler=None,
+    params: Mapping[str, Mapping] | None = None,
+    dataset_params: Mapping | None = None,
+    save_models: bool = False,
+    progress: bool = True,
+    command: str | None = None,
+) -> Path:
+    """Cross-validate ``models`` on ``dataset`` and write the result store.
+
+    Parameters
+    ----------
+    dataset : str or dataset object
+        Registry name (``rrab-synthetic``, ``rrab-gaia-dg22``, ``tecator``,
+        ``covid3month``) or an sktime dataset object.
+    models : str, sequence or mapping
+        See :func:`resolve_models`.
+    variant : {"full", "spline", "raw"}, default="full"
+        Preprocessing variant of the RRab datasets.
+    folds : str, default="predefined"
+        ``"predefined"`` (the dataset's own folds) or ``"KxR"`` (e.g.
+        ``"5x2"``: :class:`RepeatedStratifiedRegressionKFold` with K folds,
+        R repeats, strata of 20, shuffled with ``seed``).
+    seed : int, default=0
+        Seed of the fold shuffles and, through :func:`job_seed`, of every model.
+    out : path, optional
+        Result folder; default ``results/<dataset>``.
+    n_jobs : int, default=1
+        Local worker processes (joblib/loky; -1 = all cores).  Ignored with ``scheduler``.
+    scheduler : str or dask.distributed.Client, optional
+        Dask scheduler address (``"tcp://HOST:PORT"``): jobs run on its workers.
+    params : mapping, optional
+        ``{model: {param: value}}`` hyper-parameters.
+    dataset_params : mapping, optional
+        Extra dataset parameters (e.g. ``{"n_stars": 300}``).
+    save_models : bool, default=False
+        Keep each fitted fold model under ``OUT/<model>/models/r<R>_f<F>/``.
+    progress : bool, default=True
+        Report progress (rich bar on a terminal, plain lines otherwise).
+    command : str, optional
+        Command line to record in run.json.
+
+    Returns
+    -------
+    pathlib.Path
+        The result folder.
+    """
+    started = _now()
+    t_start = time.perf_counter()
+    parse_folds(folds)  # fail on a bad spec before loading anything
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise ConfigError(f"seed must be an int, got {seed!r}")
+    if scheduler is None and (not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
+        raise ConfigError(f"n_jobs must be a non-zero int, got {n_jobs!r}")
+    resolved = resolve_models(models, params)
+    data = load_benchmark_data(dataset, variant=variant, dataset_params=dataset_params)
+    splitter = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name))
+    splits = list(splitter.split_with_repeat(data.X, data.y))
+
+    out = Path(out) if out is not None else Path("results") / data.name
+    store = ResultStore(out)
+    run_info = {
+        "dataset": data.name,
+        "dataset_params": data.params,
+        "variant": data.variant,
+        "protocol": splitter.protocol,
+        "seed": int(seed),
+        "n_instances": len(data),
+        "n_splits": len(splits),
+        "command": command if command is not None else " ".join(sys.argv),
+        "started": started,
+        "tserbench_version": __version__,
+        "python": platform.python_version(),
+        "host": platform.node(),
+    }
+    if splitter.protocol != "predefined":
+        run_info["bin_size"] = splitter.bin_size
+    run = store.init_run(run_info)
+    model_names = list(run.get("models", []))
+    for name, est in resolved:
+        store.write_params(name, _params_record(est))
+        if name not in model_names:
+            model_names.append(name)
+
+    tasks, skipped = [], 0
+    for name, est in resolved:
+        for repeat, fold, train, test in splits:
+            if store.is_done(name, repeat, fold):
+                skipped += 1
+            else:
+                tasks.append((name, est, repeat, fold, train, test))
+
+    reporter = _Reporter(len(tasks), skipped, progress)
+    try:
+        for result in _execute(
+            tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models
+        ):
+            if save_models:
+                _save_model(store, data, result)
+            store.write_job(result.model, result.repeat, result.fold, result.record, result.oof)
+            reporter.job_done(result)
+    finally:
+        reporter.close()
+
+    run = store.read_run() or run
+    run["models"] = model_names
+    run["finished"] = _now()
+    run["wall_seconds"] = float(run.get("wall_seconds") or 0.0) + (time.perf_counter() - t_start)
+    from tserbench._io import atomic_write_json
+
+    atomic_write_json(store.run_path, run)
+    return out
+
+
+def _save_model(store: ResultStore, data: BenchmarkData, result: JobResult) -> None:
+    """Keep one fitted fold model via the registry's saved-model format (imported lazily)."""
+    from tserbench.regressors._saved import save_model_dir
+
+    save_model_dir(
+        store.model_dir(result.model) / "models" / f"r{result.repeat}_f{result.fold}",
+        [result.estimator],
+        variant=data.variant or "full",
+        n_grid=int(data.params.get("n_grid", 50)),
+        max_len=int(data.params.get("max_len", 80)),
+        model_name=result.model,
+        dataset=data.name,
+        extra={"repeat": result.repeat, "fold": result.fold, "val": result.record["metrics"]["val"]},
+    )
+

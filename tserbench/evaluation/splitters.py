@@ -1,0 +1,322 @@
+"""Cross-validation splitters for continuous targets.
+
+:class:`RepeatedStratifiedRegressionKFold` reproduces the protocol of M24's
+code: the targets are sorted, cut into consecutive bins of ``bin_size``
+instances, and scikit-learn's :class:`~sklearn.model_selection.RepeatedStratifiedKFold`
+is run on those bin labels, so every fold sees the whole target range.
+:class:`PredefinedFolds` turns a fold array (e.g. DG22's 10 folds) into a
+splitter.  Both are scikit-learn splitters (``split``/``get_n_splits``) and
+also offer :meth:`split_with_repeat`, which the runner uses to name its
+jobs ``r<repeat>_f<fold>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import numpy as np
+from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.model_selection._split import BaseCrossValidator
+from sklearn.utils import check_random_state
+
+from tserbench.exceptions import ConfigError
+
+__all__ = [
+    "RepeatedStratifiedRegressionKFold",
+    "PredefinedFolds",
+    "parse_folds",
+    "make_splitter",
+    "regression_strata",
+]
+
+_KXR = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+
+
+def regression_strata(y, bin_size: int = 20, min_count: int = 1) -> np.ndarray:
+    """Stratum label of each target: rank of ``y`` cut into bins of ``bin_size``.
+
+    Ties are broken by position (stable sort), so the labels are
+    deterministic.  A last bin with fewer than ``min_count`` members is
+    merged into the previous one; that keeps scikit-learn's stratified
+    splitters from warning ("least populated class has only ... members")
+    when ``n_instances`` is not a multiple of ``bin_size``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_instances,)
+        Continuous targets.
+    bin_size : int, default=20
+        Instances per stratum (M24: 20).
+    min_count : int, default=1
+        Smallest allowed size of the last bin.
+
+    Returns
+    -------
+    np.ndarray of int, shape (n_instances,)
+    """
+    y = np.asarray(y, dtype=float).ravel()
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or inf; cannot stratify")
+    order = np.argsort(y, kind="stable")
+    rank = np.empty(len(y), dtype=np.int64)
+    rank[order] = np.arange(len(y))
+    labels = rank // bin_size
+    n_bins = int(labels.max()) + 1 if len(y) else 0
+    if n_bins > 1 and np.sum(labels == n_bins - 1) < min_count:
+        labels[labels == n_bins - 1] = n_bins - 2
+    return labels
+
+
+class RepeatedStratifiedRegressionKFold(BaseCrossValidator):
+    """Repeated K-fold stratified on a continuous target (M24's protocol).
+
+    The targets are sorted and cut into bins of ``bin_size`` instances
+    (see :func:`regression_strata`); scikit-learn's
+    :class:`~sklearn.model_selection.RepeatedStratifiedKFold` then splits on
+    those bin labels, so each fold receives about ``bin_size / n_splits``
+    instances from every part of the target distribution.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds per repeat (at least 2).
+    n_repeats : int, default=1
+        Number of repeats, each with a different shuffle.
+    bin_size : int, default=20
+        Instances per stratum; must be at least ``n_splits``.
+    random_state : int, RandomState instance or None, default=None
+        Controls the shuffles; pass an int for reproducible splits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tserbench.evaluation import RepeatedStratifiedRegressionKFold
+    >>> y = np.linspace(-2.5, 0.0, 100)
+    >>> cv = RepeatedStratifiedRegressionKFold(n_splits=5, n_repeats=2, random_state=0)
+    >>> cv.get_n_splits()
+    10
+    >>> [len(test) for _, test in cv.split(np.zeros((100, 1)), y)][:5]
+    [20, 20, 20, 20, 20]
+    """
+
+    def __init__(self, n_splits: int = 5, n_repeats: int = 1, bin_size: int = 20, random_state=None):
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.bin_size = bin_size
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        for name in ("n_splits", "n_repeats", "bin_size"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+                raise ValueError(f"{name} must be an int, got {value!r}")
+        if self.n_splits < 2:
+            raise ValueError(f"n_splits must be at least 2, got {self.n_splits}")
+        if self.n_repeats < 1:
+            raise ValueError(f"n_repeats must be at least 1, got {self.n_repeats}")
+        if self.bin_size < self.n_splits:
+            raise ValueError(
+                f"bin_size={self.bin_size} must be at least n_splits={self.n_splits}, "
+                "otherwise a stratum cannot reach every fold"
+            )
+
+    def split_with_repeat(self, X, y, groups=None) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        """Generate ``(repeat, fold, train_index, test_index)``.
+
+        Parameters
+        ----------
+        X : array-like or list, length n_instances
+            Only its length is used.
+        y : array-like of shape (n_instances,)
+            Continuous targets to stratify on.
+        groups : ignored
+
+        Yields
+        ------
+        repeat : int
+        fold : int
+        train : np.ndarray of int
+        test : np.ndarray of int
+        """
+        self._check_params()
+        if y is None:
+            raise ValueError("RepeatedStratifiedRegressionKFold needs y to stratify on")
+        y = np.asarray(y, dtype=float).ravel()
+        n = len(y)
+        if X is not None and _n_instances(X) != n:
+            raise ValueError(f"X has {_n_instances(X)} instances but y has {n}")
+        if n < self.n_splits:
+            raise ValueError(f"cannot split {n} instances into n_splits={self.n_splits} folds")
+        strata = regression_strata(y, self.bin_size, min_count=self.n_splits)
+        rng = check_random_state(self.random_state)
+        inner = RepeatedStratifiedKFold(n_splits=self.n_splits, n_repeats=self.n_repeats, random_state=rng)
+        for i, (train, test) in enumerate(inner.split(np.zeros(n), strata)):
+            yield i // self.n_splits, i % self.n_splits, train, test
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):  # BaseCrossValidator API
+        for _, _, _, test in self.split_with_repeat(X, y, groups):
+            yield test
+
+    def split(self, X, y, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Generate ``(train_index, test_index)``, repeat after repeat.
+
+        Parameters
+        ----------
+        X : array-like or list, length n_instances
+        y : array-like of shape (n_instances,)
+        groups : ignored
+
+        Yields
+        ------
+        train, test : np.ndarray of int
+        """
+        for _, _, train, test in self.split_with_repeat(X, y, groups):
+            yield train, test
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """Return ``n_splits * n_repeats``."""
+        return int(self.n_splits * self.n_repeats)
+
+    @property
+    def protocol(self) -> str:
+        """The ``KxR`` string of this splitter (e.g. ``"5x2"``)."""
+        return f"{self.n_splits}x{self.n_repeats}"
+
+
+class PredefinedFolds(BaseCrossValidator):
+    """Splitter from a fold array: instance ``i`` is validated in fold ``folds[i]``.
+
+    Like :class:`sklearn.model_selection.PredefinedSplit`, but the fold
+    label (not its position among the sorted labels) is what
+    :meth:`split_with_repeat` reports, so DG22's fold 3 is stored as
+    ``r0_f3``.  Instances labelled ``-1`` are always in the training part.
+
+    Parameters
+    ----------
+    folds : array-like of int, shape (n_instances,)
+        Fold label of each instance (non-negative, or -1 for "never tested").
+
+    Examples
+    --------
+    >>> from tserbench.evaluation import PredefinedFolds
+    >>> cv = PredefinedFolds([0, 1, 0, 1, -1])
+    >>> [(list(tr), list(te)) for tr, te in cv.split([0] * 5)]
+    [([1, 3, 4], [0, 2]), ([0, 2, 4], [1, 3])]
+    """
+
+    def __init__(self, folds):
+        self.folds = folds
+
+    def _labels(self) -> np.ndarray:
+        folds = np.asarray(self.folds)
+        if folds.ndim != 1 or folds.size == 0:
+            raise ValueError("folds must be a non-empty 1-D array of fold labels")
+        if not np.issubdtype(folds.dtype, np.integer):
+            as_int = folds.astype(np.int64)
+            if not np.array_equal(as_int, folds):
+                raise ValueError("fold labels must be integers")
+            folds = as_int
+        if np.any(folds < -1):
+            raise ValueError("fold labels must be >= -1 (-1 = never in a test fold)")
+        labels = np.unique(folds[folds >= 0])
+        if len(labels) < 2:
+            raise ValueError(f"need at least 2 folds, got {len(labels)}")
+        return folds.astype(np.int64)
+
+    def split_with_repeat(self, X=None, y=None, groups=None) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        """Generate ``(0, fold_label, train_index, test_index)`` for each fold label."""
+        folds = self._labels()
+        if X is not None and _n_instances(X) != len(folds):
+            raise ValueError(f"X has {_n_instances(X)} instances but folds has {len(folds)}")
+        idx = np.arange(len(folds))
+        for label in np.unique(folds[folds >= 0]):
+            test = folds == label
+            yield 0, int(label), idx[~test], idx[test]
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):
+        for _, _, _, test in self.split_with_repeat(X, y, groups):
+            yield test
+
+    def split(self, X=None, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Generate ``(train_index, test_index)`` for each fold label, ascending."""
+        for _, _, train, test in self.split_with_repeat(X, y, groups):
+            yield train, test
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """Return the number of distinct non-negative fold labels."""
+        folds = self._labels()
+        return int(len(np.unique(folds[folds >= 0])))
+
+    @property
+    def protocol(self) -> str:
+        """Always ``"predefined"``."""
+        return "predefined"
+
+
+def parse_folds(spec: str) -> tuple[int, int] | None:
+    """Parse a ``--folds`` value: ``"predefined"`` -> ``None``, ``"KxR"`` -> ``(K, R)``.
+
+    Parameters
+    ----------
+    spec : str
+        ``"predefined"`` or ``"KxR"`` such as ``"5x2"`` (K folds, R repeats).
+
+    Returns
+    -------
+    tuple of (int, int) or None
+
+    Raises
+    ------
+    ConfigError
+        On anything else, or K < 2, or R < 1.
+    """
+    if not isinstance(spec, str):
+        raise ConfigError(f"folds must be 'predefined' or 'KxR' (e.g. '5x2'), got {spec!r}")
+    if spec.strip().lower() == "predefined":
+        return None
+    match = _KXR.match(spec)
+    if not match:
+        raise ConfigError(f"folds must be 'predefined' or 'KxR' (e.g. '5x2'), got {spec!r}")
+    k, r = int(match.group(1)), int(match.group(2))
+    if k < 2 or r < 1:
+        raise ConfigError(f"folds {spec!r}: need at least 2 folds and 1 repeat")
+    return k, r
+
+
+def make_splitter(spec: str, *, folds=None, random_state=None, bin_size: int = 20, dataset: str = "the dataset"):
+    """Build the splitter of a ``--folds`` value.
+
+    Parameters
+    ----------
+    spec : str
+        ``"predefined"`` or ``"KxR"``.
+    folds : array-like of int or None
+        The dataset's predefined folds (needed for ``"predefined"``).
+    random_state : int or None
+        Seed of the ``KxR`` shuffles.
+    bin_size : int, default=20
+        Strata size of the ``KxR`` splitter.
+    dataset : str
+        Dataset name, for the error message.
+
+    Returns
+    -------
+    PredefinedFolds or RepeatedStratifiedRegressionKFold
+    """
+    parsed = parse_folds(spec)
+    if parsed is None:
+        if folds is None:
+            raise ConfigError(f"{dataset} has no predefined folds; use folds='5x1' (KxR) instead")
+        return PredefinedFolds(np.asarray(folds))
+    k, r = parsed
+    return RepeatedStratifiedRegressionKFold(n_splits=k, n_repeats=r, bin_size=bin_size, random_state=random_state)
+
+
+def _n_instances(X) -> int:
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1 and not hasattr(X, "index"):
+        return int(shape[0])
+    if hasattr(X, "index") and getattr(X.index, "nlevels", 1) > 1:  # pd-multiindex
+        return int(X.index.get_level_values(0).nunique())
+    return len(X)
