@@ -582,7 +582,7 @@ def run_benchmark(
     models,
     *,
     variant: str = "full",
-    folds: str = "predefined",
+    folds: str | None = "predefined",
     seed: int = 0,
     out: str | os.PathLike | None = None,
     n_jobs: int = 1,
@@ -604,10 +604,11 @@ def run_benchmark(
         See :func:`resolve_models`.
     variant : {"full", "spline", "raw"}, default="full"
         Preprocessing variant of the RRab datasets.
-    folds : str, default="predefined"
+    folds : str or None, default="predefined"
         ``"predefined"`` (the dataset's own folds) or ``"KxR"`` (e.g.
         ``"5x2"``: :class:`RepeatedStratifiedRegressionKFold` with K folds,
-        R repeats, strata of 20, shuffled with ``seed``).
+        R repeats, strata of 20, shuffled with ``seed``).  None: the
+        dataset's folds if it has some, else ``"5x1"``.
     seed : int, default=0
         Seed of the fold shuffles and, through :func:`job_seed`, of every model.
     out : path, optional
@@ -634,7 +635,8 @@ def run_benchmark(
     """
     started = _now()
     t_start = time.perf_counter()
-    parse_folds(folds)  # fail on a bad spec before loading anything
+    if folds is not None:
+        parse_folds(folds)  # fail on a bad spec before loading anything
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ConfigError(f"seed must be an int, got {seed!r}")
     if scheduler is None and (not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):

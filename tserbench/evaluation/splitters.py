@@ -284,13 +284,14 @@ def parse_folds(spec: str) -> tuple[int, int] | None:
     return k, r
 
 
-def make_splitter(spec: str, *, folds=None, random_state=None, bin_size: int = 20, dataset: str = "the dataset"):
+def make_splitter(spec: str | None, *, folds=None, random_state=None, bin_size: int = 20, dataset: str = "the dataset"):
     """Build the splitter of a ``--folds`` value.
 
     Parameters
     ----------
-    spec : str
-        ``"predefined"`` or ``"KxR"``.
+    spec : str or None
+        ``"predefined"`` or ``"KxR"``; None picks ``"predefined"`` when
+        ``folds`` is given, else ``"5x1"``.
     folds : array-like of int or None
         The dataset's predefined folds (needed for ``"predefined"``).
     random_state : int or None
@@ -304,6 +305,8 @@ def make_splitter(spec: str, *, folds=None, random_state=None, bin_size: int = 2
     -------
     PredefinedFolds or RepeatedStratifiedRegressionKFold
     """
+    if spec is None:
+        spec = "predefined" if folds is not None else "5x1"
     parsed = parse_folds(spec)
     if parsed is None:
         if folds is None:

@@ -1,0 +1,245 @@
+"""Tests of the CV runner and the result store (tserbench.evaluation.runner / .store)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from tserbench.evaluation import PredictionError, ResultStore, job_seed, run_benchmark, summarise
+from tserbench.evaluation import runner as runner_mod
+from tserbench.exceptions import ConfigError
+
+BIG_ID = 6_000_000_000_000_000_001  # > 2**53: a float would corrupt it
+
+
+class NoisyLinearRegressor(RegressorMixin, BaseEstimator):
+    """Cheap panel regressor whose fit depends on ``random_state`` (to test seeding).
+
+    Least squares on the per-channel means plus a random perturbation of the
+    coefficients; ``fail_fold_size`` makes it predict NaN when fitted on that
+    many instances (a model that "diverges" on one fold).
+    """
+
+    def __init__(self, noise=0.05, random_state=None, fail_fold_size=None):
+        self.noise = noise
+        self.random_state = random_state
+        self.fail_fold_size = fail_fold_size
+
+    @staticmethod
+    def _features(X):
+        X = np.asarray(X, dtype=float)
+        return np.column_stack([X.mean(axis=2), X.std(axis=2), np.ones(len(X))])
+
+    def fit(self, X, y):
+        F = self._features(X)
+        coef, *_ = np.linalg.lstsq(F, y, rcond=None)
+        rng = np.random.default_rng(self.random_state)
+        self.coef_ = coef + rng.normal(0, self.noise, coef.shape)
+        self.nan_ = self.fail_fold_size is not None and len(y) == self.fail_fold_size
+        self.history_ = {"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.6, 0.3]}
+        return self
+
+    def predict(self, X):
+        pred = self._features(X) @ self.coef_
+        return np.full(len(pred), np.nan) if self.nan_ else pred
+
+
+class PanelDataset:
+    """Minimal stand-in for an sktime dataset object of the registry."""
+
+    def __init__(self, n=60, seed=0, folds=True, y_err=False):
+        rng = np.random.default_rng(seed)
+        self.X = rng.normal(size=(n, 2, 12))
+        self.y = self.X[:, 0].mean(axis=1) * 2.0 - self.X[:, 1].std(axis=1) + rng.normal(0, 0.1, n)
+        self.metadata = pd.DataFrame({"source_id": np.arange(n, dtype=np.int64) + BIG_ID})
+        if y_err:
+            self.metadata["y_err"] = rng.uniform(0.05, 0.3, n)
+        self.folds = np.arange(n) % 3 if folds else None
+        self.name = "panel-fake"
+
+    def load(self, *keys):
+        return tuple({"X": self.X, "y": self.y}[k] for k in keys)
+
+
+def _metrics(out, model):
+    return {(j["repeat"], j["fold"]): j["metrics"] for j in ResultStore(out).read_jobs(model)}
+
+
+def test_run_writes_the_store(tmp_path):
+    ds = PanelDataset()
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="4x2", seed=3, out=tmp_path / "o",
+                        progress=False, command="tserbench run --test")
+    store = ResultStore(out)
+    run = store.read_run()
+    assert (run["dataset"], run["variant"], run["protocol"], run["seed"]) == ("panel-fake", "full", "4x2", 3)
+    assert run["command"] == "tserbench run --test"
+    assert run["models"] == ["lin"] and run["wall_seconds"] > 0 and "finished" in run
+    assert store.read_params("lin") == {"noise": 0.05, "fail_fold_size": None}
+    jobs = store.read_jobs("lin")
+    assert [(j["repeat"], j["fold"]) for j in jobs] == [(r, f) for r in range(2) for f in range(4)]
+    for j in jobs:
+        assert set(j["metrics"]) == {"train", "val"}
+        assert {"r2", "rmse", "mae", "medae"} <= set(j["metrics"]["val"])
+        assert j["epochs"] == 3 and j["history"]["val_loss"] == [1.1, 0.6, 0.3]
+        assert j["fit_seconds"] >= 0 and j["random_state"] == job_seed(3, "lin", j["repeat"], j["fold"])
+        assert j["n_train"] + j["n_val"] == 60
+    oof = store.read_oof("lin")
+    assert oof["source_id"].dtype == np.int64
+    for r in range(2):  # every star validated exactly once per repeat
+        ids = oof.loc[oof["repeat"] == r, "source_id"]
+        assert sorted(ids) == sorted(ds.metadata["source_id"])
+    truth = dict(zip(ds.metadata["source_id"], ds.y))
+    assert np.allclose(oof["y_true"], oof["source_id"].map(truth))
+    # the OOF file text holds the exact integer id
+    assert str(BIG_ID) in (out / "lin" / "r0_f0.oof.csv").read_text() or str(BIG_ID) in "".join(
+        p.read_text() for p in (out / "lin").glob("r0_f*.oof.csv"))
+    # job metrics agree with the stored OOF predictions
+    j0 = jobs[0]
+    part = oof[(oof.repeat == 0) & (oof.fold == 0)]
+    assert j0["metrics"]["val"]["rmse"] == pytest.approx(np.sqrt(np.mean((part.y_true - part.y_pred) ** 2)))
+    summary = summarise(jobs)
+    assert summary["val"]["rmse"]["n"] == 8
+
+
+def test_predefined_folds_and_inverse_variance_weights(tmp_path):
+    ds = PanelDataset(y_err=True)
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False)
+    store = ResultStore(out)
+    assert store.read_run()["protocol"] == "predefined"
+    jobs = store.read_jobs("lin")
+    assert [j["fold"] for j in jobs] == [0, 1, 2]
+    oof = store.read_oof("lin")
+    assert np.array_equal(oof.loc[oof.fold == 1, "source_id"], ds.metadata["source_id"][ds.folds == 1])
+    err = dict(zip(ds.metadata["source_id"], ds.metadata["y_err"]))
+    part = oof[oof.fold == 1]
+    w = 1 / part["source_id"].map(err) ** 2
+    expected = np.sqrt(np.sum(w * (part.y_true - part.y_pred) ** 2) / np.sum(w))
+    assert jobs[1]["weights"] == "inverse target variance"
+    assert jobs[1]["metrics"]["val"]["wrmse"] == pytest.approx(expected)
+
+
+def test_density_weights_when_no_target_errors(tmp_path):
+    try:
+        from tserbench.preprocessing import DensityWeighter  # noqa: F401
+    except ImportError:
+        pytest.skip("tserbench.preprocessing.DensityWeighter not available yet")
+    out = run_benchmark(PanelDataset(), [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False)
+    job = ResultStore(out).read_jobs("lin")[0]
+    assert job["weights"].startswith("DG22 density weights fitted on the training part")
+    assert {"wrmse", "wmae"} <= set(job["metrics"]["val"]) and {"wrmse", "wmae"} <= set(job["metrics"]["train"])
+
+
+def test_resume_reruns_only_unfinished_jobs(tmp_path, monkeypatch, capsys):
+    ds = PanelDataset()
+    models = [("a", NoisyLinearRegressor()), ("b", NoisyLinearRegressor(noise=0.2))]
+    out = run_benchmark(ds, models, folds="3x2", out=tmp_path / "o", progress=False)
+    before = _metrics(out, "a")
+    # simulate a run killed mid-way: two done-markers gone, an orphan OOF and a dangling tmp file left
+    (out / "a" / "r1_f2.json").unlink()
+    (out / "b" / "r0_f0.json").unlink()
+    (out / "a" / ".r1_f2.json.abc123.tmp").write_text('{"half": ')
+    (out / "b" / ".r0_f1.oof.csv.x.tmp").write_text("source_id,rep")
+    store = ResultStore(out)
+    assert not store.is_done("a", 1, 2) and store.is_done("a", 1, 1)
+    assert len(store.read_jobs("a")) == 5  # tmp file ignored, not parsed
+    assert len(store.read_oof("b")) == 5 * 20  # orphan OOF of an unfinished job ignored
+
+    calls = []
+    real = runner_mod.run_job
+
+    def spy(*args, **kwargs):
+        calls.append((kwargs["model"], kwargs["repeat"], kwargs["fold"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner_mod, "run_job", spy)
+    run_benchmark(ds, models, folds="3x2", out=out, progress=True)
+    assert sorted(calls) == [("a", 1, 2), ("b", 0, 0)]
+    assert "resuming: 10 finished job(s) kept, 2 to run" in capsys.readouterr().out
+    assert _metrics(out, "a") == before  # same seeds: the recomputed job is identical
+    run = ResultStore(out).read_run()
+    assert len(run["resumed_by"]) == 1
+    calls.clear()
+    run_benchmark(ds, models, folds="3x2", out=out, progress=False)
+    assert calls == []
+
+
+def test_a_different_run_in_the_same_folder_is_refused(tmp_path):
+    ds = PanelDataset()
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="3x1", out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="protocol: '3x1' there, '5x1' requested"):
+        run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="5x1", out=out, progress=False)
+    with pytest.raises(ConfigError, match="seed"):
+        run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="3x1", seed=1, out=out, progress=False)
+    with pytest.raises(ConfigError, match="other parameters"):
+        run_benchmark(ds, [("lin", NoisyLinearRegressor(noise=0.3))], folds="3x1", out=out, progress=False)
+
+
+def test_nan_predictions_name_the_model_and_fold(tmp_path):
+    ds = PanelDataset(n=60)  # predefined folds of 20: training parts of 40
+    bad = NoisyLinearRegressor(fail_fold_size=40)
+    with pytest.raises(PredictionError, match=r"model 'bad', repeat 0, fold 0, training part: 40 of 40 predictions"):
+        run_benchmark(ds, [("ok", NoisyLinearRegressor()), ("bad", bad)], out=tmp_path / "o", progress=False)
+    store = ResultStore(tmp_path / "o")
+    assert len(store.read_jobs("ok")) == 3  # finished work is kept
+    assert store.read_jobs("bad") == []
+
+
+def test_parallel_equals_serial(tmp_path):
+    ds = PanelDataset(n=90)
+    models = [("lin", NoisyLinearRegressor(noise=0.3))]
+    serial = run_benchmark(ds, models, folds="3x2", seed=5, out=tmp_path / "s", progress=False)
+    parallel = run_benchmark(ds, models, folds="3x2", seed=5, out=tmp_path / "p", n_jobs=2, progress=False)
+    assert _metrics(serial, "lin") == _metrics(parallel, "lin")
+    pids = {j["pid"] for j in ResultStore(parallel).read_jobs("lin")}
+    assert len(pids) >= 1 and all(p != __import__("os").getpid() for p in pids)
+    # a different seed gives different models (the seed reaches them)
+    other = run_benchmark(ds, models, folds="3x2", seed=6, out=tmp_path / "o", progress=False)
+    assert _metrics(other, "lin") != _metrics(serial, "lin")
+
+
+def test_job_seed_is_stable():
+    assert job_seed(0, "gru", 0, 1) == job_seed(0, "gru", 0, 1)
+    seeds = {job_seed(0, m, r, f) for m in ("gru", "fcn") for r in range(2) for f in range(5)}
+    assert len(seeds) == 20
+    assert 0 <= job_seed(-1, "x", 0, 0) < 2**31
+
+
+def test_bad_arguments(tmp_path):
+    ds = PanelDataset(folds=False)
+    lin = [("lin", NoisyLinearRegressor())]
+    with pytest.raises(ConfigError, match="no predefined folds"):
+        run_benchmark(ds, lin, out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="KxR"):
+        run_benchmark(ds, lin, folds="five", out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="listed twice"):
+        run_benchmark(ds, lin + lin, folds="3x1", out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="cannot name a result folder"):
+        run_benchmark(ds, [("../x", NoisyLinearRegressor())], folds="3x1", out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="not in the run"):
+        run_benchmark(ds, lin, folds="3x1", params={"gru": {"n_epochs": 1}}, out=tmp_path / "o", progress=False)
+    # folds=None: the dataset's folds if any, else 5x1
+    out = run_benchmark(ds, lin, folds=None, out=tmp_path / "auto", progress=False)
+    assert ResultStore(out).read_run()["protocol"] == "5x1"
+
+
+def test_params_reach_the_estimator(tmp_path):
+    out = run_benchmark(PanelDataset(), [("lin", NoisyLinearRegressor())], params={"lin": {"noise": 0.9}},
+                        out=tmp_path / "o", progress=False)
+    assert json.loads((out / "lin" / "params.json").read_text())["noise"] == 0.9
+
+
+def test_store_write_job_is_atomic_and_ordered(tmp_path):
+    store = ResultStore(tmp_path)
+    oof = pd.DataFrame({"source_id": [BIG_ID], "repeat": [0], "fold": [2], "y_true": [1.0], "y_pred": [1.5]})
+    path = store.write_job("m", 0, 2, {"metrics": {"val": {"rmse": 0.5}}}, oof)
+    assert path.name == "r0_f2.json" and store.is_done("m", 0, 2)
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["r0_f2.json", "r0_f2.oof.csv"]
+    back = store.read_oof("m")
+    assert back["source_id"].tolist() == [BIG_ID] and back["source_id"].dtype == np.int64
+    with pytest.raises(ValueError, match="lacks columns"):
+        store.write_job("m", 0, 3, {}, oof.drop(columns="y_pred"))
+    assert not store.is_done("m", 0, 3)

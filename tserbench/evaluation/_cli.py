@@ -1,0 +1,198 @@
+"""``tserbench run``: cross-validate models on a dataset, then build the leaderboard."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from tserbench.exceptions import ConfigError
+
+__all__ = ["register", "DEFAULT_DATASET", "DEFAULT_MODELS", "load_params_spec"]
+
+DEFAULT_DATASET = "rrab-synthetic"
+#: The quick default set: two classical baselines and the M24 winner (GRU).
+DEFAULT_MODELS = "fourier-linear,fourier-gb,gru"
+
+
+def register(subparsers) -> None:
+    """Add the ``run`` sub-command."""
+    p = subparsers.add_parser(
+        "run",
+        help="cross-validate models on a dataset and build the leaderboard (the default command)",
+        description=(
+            "Cross-validate models on a dataset and write a resumable result store "
+            "(OUT/run.json, OUT/<model>/r<R>_f<F>.json + .oof.csv), then the leaderboard "
+            "(OUT/leaderboard). Re-running the same command resumes: finished jobs are kept."
+        ),
+    )
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help=f"dataset name (default {DEFAULT_DATASET})")
+    p.add_argument(
+        "--dataset-param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="dataset parameter, repeatable (e.g. --dataset-param n_stars=300); VALUE is parsed as JSON if it can be",
+    )
+    p.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated model names (default {DEFAULT_MODELS})")
+    p.add_argument("--variant", default="full", choices=("full", "spline", "raw"), help="preprocessing variant")
+    p.add_argument(
+        "--folds",
+        default=None,
+        help="'predefined' (the dataset's folds) or KxR, e.g. 5x2 (default: predefined if the dataset has folds, else 5x1)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the fold shuffles and the models (default 0)")
+    p.add_argument("--out", default=None, help="result folder (default results/<dataset>)")
+    p.add_argument("--n-jobs", type=int, default=1, help="local worker processes, -1 = all cores (default 1)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="run the jobs on a dask.distributed cluster")
+    p.add_argument(
+        "--params-from",
+        default=None,
+        metavar="SPEC",
+        help=(
+            "hyper-parameters: a JSON file {model: {param: value}}, inline JSON of the same form, "
+            "or an earlier result folder (its <model>/params.json)"
+        ),
+    )
+    p.add_argument("--save-models", action="store_true", help="keep every fitted fold model under OUT/<model>/models/")
+    p.add_argument("--no-leaderboard", action="store_true", help="do not build OUT/leaderboard after the run")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_run)
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _dataset_params(pairs: list[str]) -> dict:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--dataset-param expects KEY=VALUE, got {pair!r}")
+        params[key.strip()] = _parse_value(value)
+    if "variant" in params:
+        raise ConfigError("give the variant with --variant, not --dataset-param")
+    return params
+
+
+def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
+    """Read ``--params-from``: ``{model: {param: value}}`` for the models of the run.
+
+    Parameters
+    ----------
+    spec : str or None
+        A JSON file, inline JSON (starting with ``{``) or a result folder.
+    models : list of str
+        Models of the run; entries for other models are ignored (a file may
+        hold the tuned parameters of many models).
+
+    Returns
+    -------
+    dict
+    """
+    if not spec:
+        return {}
+    path = Path(spec)
+    if spec.lstrip().startswith("{"):
+        source, text = "--params-from", spec
+    elif path.is_dir():
+        found = {}
+        for model in models:
+            pfile = path / model / "params.json"
+            if pfile.exists():
+                with open(pfile, encoding="utf-8") as fh:
+                    found[model] = json.load(fh)
+        if not found:
+            raise ConfigError(f"{path}: no <model>/params.json for any of {', '.join(models)}")
+        return found
+    elif path.is_file():
+        source, text = str(path), path.read_text(encoding="utf-8")
+    else:
+        raise ConfigError(f"--params-from {spec!r}: no such file or folder")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{source}: not valid JSON ({exc})") from exc
+    if not isinstance(obj, dict) or not all(isinstance(v, dict) for v in obj.values()):
+        raise ConfigError(f"{source}: expected {{model: {{param: value}}}}")
+    return {m: obj[m] for m in models if m in obj}
+
+
+def _command_line(args: argparse.Namespace, models: list[str]) -> str:
+    """The run as one explicit command line (every option spelled out)."""
+    parts = ["tserbench", "run", "--dataset", args.dataset]
+    for pair in args.dataset_param:
+        parts += ["--dataset-param", pair]
+    parts += ["--models", ",".join(models), "--variant", args.variant]
+    if args.folds:
+        parts += ["--folds", args.folds]
+    parts += ["--seed", str(args.seed)]
+    if args.out:
+        parts += ["--out", args.out]
+    parts += ["--n-jobs", str(args.n_jobs)]
+    if args.scheduler:
+        parts += ["--scheduler", args.scheduler]
+    if args.params_from:
+        parts += ["--params-from", args.params_from]
+    if args.save_models:
+        parts.append("--save-models")
+    if args.no_leaderboard:
+        parts.append("--no-leaderboard")
+    return shlex.join(parts)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tserbench.evaluation.metrics import summarise
+    from tserbench.evaluation.runner import run_benchmark
+    from tserbench.evaluation.store import ResultStore
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if not models:
+        raise ConfigError("--models is empty")
+    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise ConfigError(f"--scheduler expects an address like tcp://HOST:PORT, got {args.scheduler!r}")
+    params = load_params_spec(args.params_from, models)
+    out = run_benchmark(
+        args.dataset,
+        models,
+        variant=args.variant,
+        folds=args.folds,
+        seed=args.seed,
+        out=args.out,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
+        params=params,
+        dataset_params=_dataset_params(args.dataset_param),
+        save_models=args.save_models,
+        progress=not args.quiet,
+        command=_command_line(args, models),
+    )
+    store = ResultStore(out)
+    if not args.quiet:
+        print(f"\nresults: {out}  (validation folds, mean ± std over folds and repeats)")
+        for model in models:
+            val = summarise(store.read_jobs(model)).get("val", {})
+            cells = [f"{k.upper()} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in val.items() if k in ("rmse", "mae", "r2")]
+            print(f"  {model:<16} " + "   ".join(cells))
+    if not args.no_leaderboard:
+        _leaderboard(out, quiet=args.quiet)
+    return 0
+
+
+def _leaderboard(out: Path, *, quiet: bool) -> None:
+    try:
+        from tserbench.leaderboard import build_leaderboard
+    except ImportError:  # leaderboard package not installed/ready: the results are still there
+        if not quiet:
+            print("leaderboard: tserbench.leaderboard unavailable; skipped", file=sys.stderr)
+        return
+    where = build_leaderboard(out, Path(out) / "leaderboard")
+    if not quiet:
+        print(f"leaderboard: {os.fspath(where)}")
