@@ -1,0 +1,255 @@
+"""Tests of tserbench.leaderboard: aggregation, files, Dékány baselines, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+import tserbench.cli
+from tserbench.exceptions import DataError
+from tserbench.leaderboard import build_leaderboard, collect
+from tserbench.leaderboard import baselines
+from tserbench.leaderboard._aggregate import paired_comparison
+from tserbench.leaderboard._testing import make_fake_results
+
+OOF_HEADER = "source_id,repeat,fold,y_true,y_pred"
+
+
+def _sk_metrics(y, p) -> dict[str, float]:
+    """Independent reference: scikit-learn directly."""
+    return {
+        "r2": skm.r2_score(y, p),
+        "rmse": np.sqrt(skm.mean_squared_error(y, p)),
+        "mae": skm.mean_absolute_error(y, p),
+        "medae": skm.median_absolute_error(y, p),
+    }
+
+
+def _write_fake_dg22(folder: Path, n_per_fold: int = 12, n_folds: int = 4, seed: int = 1) -> pd.DataFrame:
+    """Tiny DG22-format prediction files (ids above 2**53) in folder/dekany2022_gaia_g/."""
+    rng = np.random.default_rng(seed)
+    n = n_per_fold * n_folds
+    ids = [str(5_900_000_000_000_000_001 + 7 * i) for i in range(n)]
+    folds = np.repeat(np.arange(n_folds), n_per_fold)
+    y = rng.normal(-1.5, 0.45, n)
+    p = y + rng.normal(0, 0.15, n)
+    d = folder / baselines.DG22_DIR
+    d.mkdir(parents=True)
+    (d / baselines.DG22_VAL_FILE).write_text(
+        "".join(f"{i} {f} {a:.6f} {b:.6f}\n" for i, f, a, b in zip(ids, folds, y, p)))
+    lines = []
+    for k in range(n_folds):
+        for i, f, a in zip(ids, folds, y):
+            if f != k:
+                lines.append(f"{i} {k} {a:.6f} {a + rng.normal(0, 0.1):.6f}\n")
+    (d / baselines.DG22_TRAIN_FILE).write_text("".join(lines))
+    return baselines.read_dg22_oof(d / baselines.DG22_VAL_FILE)
+
+
+@pytest.fixture(scope="module")
+def synthetic_lb(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lb")
+    res = make_fake_results(root / "res", models={"gru": 0.12, "fcn": 0.3, "lstm": 0.2}, n_stars=60,
+                            n_folds=2, n_repeats=2)
+    out = build_leaderboard(res, root / "out", name="synthetic")
+    return res, out
+
+
+def test_build_writes_every_file(synthetic_lb):
+    res, path = synthetic_lb
+    out = path.parent
+    for name in ("leaderboard.md", "leaderboard.csv", "leaderboard.json", "leaderboard.html"):
+        assert (out / name).stat().st_size > 100, name
+    doc = json.loads(path.read_text())
+    assert {"dataset", "protocol", "variant", "generated_by", "rows"} <= set(doc)
+    assert doc["dataset"] == "rrab-synthetic"
+    assert doc["generated_by"].startswith("tserbench leaderboard ")
+    models = [r["model"] for r in doc["rows"]]
+    assert sorted(models) == ["fcn", "gru", "lstm"]
+    # ranked by validation RMSE: noise 0.12 < 0.2 < 0.3
+    assert models == ["gru", "lstm", "fcn"] and [r["rank"] for r in doc["rows"]] == [1, 2, 3]
+    for row in doc["rows"]:
+        assert {"model", "kind", "dataset", "protocol", "val", "train", "params", "wall_seconds",
+                "n_folds", "command"} <= set(row)
+        assert row["kind"] == "harness" and row["n_folds"] == 2 and row["n_repeats"] == 2
+        assert row["params"]["learning_rate"] == 0.01
+        assert row["command"].startswith("tserbench run")
+        assert row["wall_seconds"] > 0 and row["run_wall_seconds"] == 12.5
+        assert set(row["val"]) == {"r2", "rmse", "mae", "medae", "wrmse", "wmae"}
+        assert row["val"]["wrmse"]["from"] == "jobs" and row["val"]["rmse"]["from"] == "oof"
+        lines = (out / "oof" / f"{row['model']}.csv").read_text().splitlines()
+        assert lines[0] == OOF_HEADER and len(lines) == 1 + 2 * 60
+    csv = pd.read_csv(out / "leaderboard.csv")
+    assert list(csv["model"]) == models and csv["rank"].tolist() == [1, 2, 3]
+    md = (out / "leaderboard.md").read_text()
+    assert md.index("| 1 | gru |") < md.index("| 2 | lstm |") < md.index("| 3 | fcn |")
+    assert "M24" not in md  # no Dékány/M24 baselines off the DG22 dataset
+
+
+def test_metrics_recomputable_from_oof_alone(synthetic_lb):
+    _, path = synthetic_lb
+    doc = json.loads(path.read_text())
+    for row in doc["rows"]:
+        oof = pd.read_csv(path.parent / "oof" / f"{row['model']}.csv", dtype={"source_id": "int64"})
+        pooled = [_sk_metrics(g.y_true, g.y_pred) for _, g in oof.groupby("repeat")]
+        folds = [_sk_metrics(g.y_true, g.y_pred) for _, g in oof.groupby(["repeat", "fold"])]
+        checked = 0
+        for name, m in row["val"].items():
+            if m["from"] != "oof":
+                continue
+            assert m["value"] == pytest.approx(np.mean([p[name] for p in pooled]), abs=1e-12)
+            assert m["pooled"] == m["value"]
+            assert m["mean"] == pytest.approx(np.mean([f[name] for f in folds]), abs=1e-12)
+            assert m["std"] == pytest.approx(np.std([f[name] for f in folds], ddof=1), abs=1e-12)
+            checked += 1
+        assert checked == 4
+
+
+def test_oof_ids_are_exact_int64(synthetic_lb):
+    res, path = synthetic_lb
+    src = pd.read_csv(res / "gru" / "r0_f0.oof.csv", dtype=str)["source_id"]
+    out = (path.parent / "oof" / "gru.csv").read_text()
+    assert int(src.iloc[0]) > 2**53
+    assert all(s in out for s in src)
+
+
+def test_results_dir_without_run_json_is_a_clear_error(tmp_path):
+    (tmp_path / "gru").mkdir()
+    with pytest.raises(DataError, match="run.json"):
+        build_leaderboard(tmp_path, tmp_path / "out")
+    with pytest.raises(DataError, match="not found"):
+        build_leaderboard(tmp_path / "nope", tmp_path / "out")
+
+
+def test_paired_comparison_signs_and_fold_check():
+    rng = np.random.default_rng(3)
+    n, k = 200, 8
+    ids = np.arange(n, dtype="int64") + 10**18
+    folds = np.arange(n) % k
+    y = rng.normal(-1.5, 0.4, n)
+    ref = pd.DataFrame({"source_id": ids, "repeat": 0, "fold": folds, "y_true": y, "y_pred": y + rng.normal(0, .1, n)})
+    worse = ref.assign(y_pred=ref.y_pred + rng.normal(0, 0.2, n))
+    pc = paired_comparison(worse, ref, reference="ref")
+    assert pc["comparable"] and pc["n_folds"] == k
+    assert pc["rmse"]["mean_diff"] > 0 and pc["rmse"]["n_better"] <= 1
+    assert pc["rmse"]["wilcoxon_p"] < 0.05 and pc["rmse"]["ttest_p"] < 0.05
+    same = paired_comparison(ref, ref, reference="ref")
+    assert same["rmse"]["mean_diff"] == 0 and same["rmse"]["wilcoxon_p"] is None
+    shuffled = worse.assign(fold=rng.permutation(folds))
+    assert not paired_comparison(shuffled, ref, reference="ref")["comparable"]
+    partial = worse[~((worse.fold == 0) & (np.arange(n) < 50))]
+    assert "incomplete" in paired_comparison(partial, ref, reference="ref")["reason"]
+
+
+def test_dg22_baselines_with_fake_published_files(tmp_path):
+    pub = _write_fake_dg22(tmp_path / "home")
+    res = make_fake_results(tmp_path / "res", models={"dg22-bilstm2p": 0.05}, dataset="rrab-gaia-dg22",
+                            source_id=pub.source_id, folds=pub.fold, y_true=pub.y_true, base_pred=pub.y_pred)
+    path = build_leaderboard(res, tmp_path / "out", data_home=tmp_path / "home")
+    doc = json.loads(path.read_text())
+    by = {r["model"]: r for r in doc["rows"]}
+    kinds = [r["kind"] for r in doc["rows"]]
+    assert kinds.count("harness") == 1 and kinds.count("published-oof") == 1
+    assert kinds.count("paper-reported") == 1 + 9
+    h, p = by["dg22-bilstm2p"], by[baselines.PUBLISHED_MODEL]
+    assert p["val"]["rmse"]["value"] == pytest.approx(_sk_metrics(pub.y_true, pub.y_pred)["rmse"], abs=1e-12)
+    assert h["rank"] == 2 and p["rank"] == 1  # extra noise on top of the published predictions
+    pc = h["paired_vs_published"]
+    assert pc["comparable"] and pc["n_folds"] == 4 and pc["rmse"]["mean_diff"] > 0
+    assert set(p["train"]) >= {"r2", "rmse", "mae"} and p["train"]["rmse"]["n"] == 4
+    # published predictions are copied verbatim, ids exact
+    txt = (path.parent / "oof" / "dg22-published.csv").read_text().splitlines()
+    assert txt[0] == OOF_HEADER and txt[1].startswith("5900000000000000001,0,0,")
+    m24 = [r for r in doc["rows"] if r["dataset"] == baselines.M24_DATASET]
+    assert len(m24) == 9 and all(r["rank"] is None and r["note"] == "another data set, not comparable"
+                                 for r in m24)
+    quoted = {(q.model, q.split): q for q in baselines.QUOTED}
+    for r in doc["rows"]:
+        if r["kind"] == "paper-reported":
+            for split in ("val", "train"):
+                if r[split]:
+                    assert r[split]["rmse"]["value"] == quoted[(r["model"], split)].rmse
+    md = (path.parent / "leaderboard.md").read_text()
+    ranking, rest = md.split("## M24 Table A1")
+    assert "M24 GRU" not in ranking and "M24 GRU" in rest and "not comparable" in rest
+    assert "Wilcoxon" in md
+    html = (path.parent / "leaderboard.html").read_text()
+    assert "M24 Table A1" in html and "dg22-published" in html
+
+
+def test_dg22_missing_files_leave_a_note(tmp_path):
+    res = make_fake_results(tmp_path / "res", models={"gru": 0.1}, dataset="rrab-gaia-dg22", n_stars=40)
+    with pytest.warns(UserWarning, match="published OOF row left out"):
+        lb = collect(res, data_home=tmp_path / "empty")
+    assert any("left out" in n for n in lb.doc["notes"])
+    assert [r["kind"] for r in lb.rows].count("paper-reported") == 10
+
+
+def main(argv, monkeypatch):
+    """tserbench.cli.main with only this package's commands (the others are not ours to test)."""
+    monkeypatch.setattr(tserbench.cli, "COMMAND_MODULES", ("tserbench.leaderboard._cli",))
+    return tserbench.cli.main(argv)
+
+
+def test_cli_leaderboard_prints_summary(tmp_path, capsys, monkeypatch):
+    res = make_fake_results(tmp_path / "res", models={"gru": 0.1}, n_stars=40, n_folds=2, history=False)
+    assert main(["leaderboard", str(res), "-o", str(tmp_path / "lb" / "demo")], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert "gru" in out and "val RMSE" in out
+    doc = json.loads((tmp_path / "lb" / "demo" / "leaderboard.json").read_text())
+    assert doc["name"] == "demo"
+    assert doc["generated_by"] == f"tserbench leaderboard {res} -o {tmp_path / 'lb' / 'demo'}"
+    assert main(["leaderboard", str(tmp_path / "missing"), "-o", str(tmp_path / "x")], monkeypatch) == 2
+    assert "results folder not found" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- real data
+DG22_PUBLISHED = {"rmse": 0.1784, "mae": 0.1347, "r2": 0.8597, "medae": 0.1049}
+
+
+def _real_home() -> Path:
+    home = os.environ.get("TSERBENCH_DATA")
+    if not home:
+        pytest.skip("TSERBENCH_DATA not set / DG22 files missing")
+    folder = Path(home) / baselines.DG22_DIR
+    if not (folder / baselines.DG22_VAL_FILE).exists() or not (folder / baselines.DG22_TRAIN_FILE).exists():
+        pytest.skip("TSERBENCH_DATA not set / DG22 files missing")
+    return Path(home)
+
+
+@pytest.mark.realdata
+def test_published_oof_reproduces_dg22_figures():
+    home = _real_home()
+    row, oof = baselines.dg22_published_row(home)
+    assert len(oof) == 4458 and oof["source_id"].dtype == np.int64 and row["n_folds"] == 10
+    # ids exactly as in the file's text (the file is read as strings, not via float)
+    first = (home / baselines.DG22_DIR / baselines.DG22_VAL_FILE).read_text().split(None, 1)[0]
+    assert oof["source_id"].iloc[0] == int(first)
+    direct = _sk_metrics(oof.y_true, oof.y_pred)
+    for name, published in DG22_PUBLISHED.items():
+        assert row["val"][name]["value"] == pytest.approx(published, abs=5e-5), name
+        assert direct[name] == pytest.approx(published, abs=5e-5), name
+    per_fold = [_sk_metrics(g.y_true, g.y_pred)["rmse"] for _, g in oof.groupby("fold")]
+    assert row["val"]["rmse"]["mean"] == pytest.approx(np.mean(per_fold), abs=1e-12)
+    assert row["train"]["rmse"]["n"] == 10
+    assert 0.1 < row["train"]["rmse"]["value"] < row["val"]["rmse"]["value"]
+
+
+@pytest.mark.realdata
+def test_harness_on_dg22_folds_is_paired_with_published(tmp_path):
+    home = _real_home()
+    _, pub = baselines.dg22_published_row(home)
+    res = make_fake_results(tmp_path / "res", models={"dg22-bilstm2p": 0.03}, dataset="rrab-gaia-dg22",
+                            source_id=pub.source_id, folds=pub.fold, y_true=pub.y_true, base_pred=pub.y_pred,
+                            history=False)
+    lb = collect(res, data_home=home)
+    h = next(r for r in lb.rows if r["kind"] == "harness")
+    pc = h["paired_vs_published"]
+    assert pc["comparable"] and pc["n_folds"] == 10 and pc["folds"] == list(range(10))
+    assert pc["rmse"]["mean_diff"] > 0 and 0 < pc["rmse"]["wilcoxon_p"] < 0.05

@@ -1,0 +1,194 @@
+"""Turn out-of-fold predictions and job records into leaderboard rows.
+
+Definitions used throughout the leaderboard
+-------------------------------------------
+For validation metrics (computed from the OOF predictions only, so every
+number can be recomputed from ``oof/<model>.csv``):
+
+``pooled``
+    The metric over all out-of-fold predictions of one repeat at once (every
+    star once), averaged over repeats.  With DG22's predefined folds (one
+    repeat) this is the figure DG22's predictions give: RMSE 0.1784,
+    MAE 0.1347, R² 0.8597.  **This is the headline** (``value``).
+``mean`` / ``std``
+    Mean and sample standard deviation (ddof=1) of the per-fold metrics over
+    all (repeat, fold) jobs.
+
+For training metrics (only the runner saw the training predictions) the
+headline is the mean over jobs; ``pooled`` is given where the predictions
+are available (DG22's published training predictions).
+
+The OOF CSVs carry no weights, so the weighted metrics (``wrmse``, ``wmae``)
+cannot be pooled; for harness rows they are the mean/std over the job
+records (weights chosen by the runner, recorded in each job's ``weights``)
+and are marked ``"from": "jobs"``; every other validation figure is marked
+``"from": "oof"`` and is recomputable from the OOF predictions alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from tserbench.leaderboard._metrics import METRIC_NAMES, score
+
+__all__ = ["HEADLINE", "per_fold_metrics", "summarise_oof", "summarise_jobs", "paired_comparison"]
+
+HEADLINE = (
+    "val: pooled out-of-fold metric over all stars of a repeat, averaged over repeats "
+    "(DG22 predefined folds: one repeat, every star once); mean/std: over the per-fold "
+    "values. train: mean over the jobs' training-set metrics. Unweighted unless the "
+    "row says otherwise. wrmse/wmae need weights the OOF files do not carry: for harness rows "
+    "they are the mean over the runner's job records."
+)
+
+
+def _clean(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _summary(values: list[float], pooled: float | None, source: str) -> dict:
+    arr = np.asarray(values, dtype=float)
+    mean = float(arr.mean()) if arr.size else None
+    std = float(arr.std(ddof=1)) if arr.size > 1 else None
+    return {
+        "value": _clean(pooled) if pooled is not None else mean,
+        "pooled": _clean(pooled),
+        "mean": mean,
+        "std": std,
+        "n": int(arr.size),
+        "from": source,
+    }
+
+
+def per_fold_metrics(oof: pd.DataFrame) -> pd.DataFrame:
+    """Metrics of each (repeat, fold) group of an OOF frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``repeat, fold, n`` and one column per metric.
+    """
+    rows = []
+    for (rep, fold), grp in oof.groupby(["repeat", "fold"], sort=True):
+        rows.append({"repeat": int(rep), "fold": int(fold), "n": len(grp),
+                     **score(grp["y_true"].to_numpy(), grp["y_pred"].to_numpy())})
+    frame = pd.DataFrame(rows)
+    return frame[["repeat", "fold", "n", *(m for m in METRIC_NAMES if m in frame.columns)]]
+
+
+def summarise_oof(oof: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
+    """Summarise OOF predictions: pooled, per-fold mean and std of each metric.
+
+    Parameters
+    ----------
+    oof : pandas.DataFrame
+        Columns ``source_id, repeat, fold, y_true, y_pred``.
+
+    Returns
+    -------
+    metrics : dict
+        ``{metric: {"value", "pooled", "mean", "std", "n"}}``; ``value`` is the
+        pooled figure (see module docstring).
+    per_fold : pandas.DataFrame
+        As :func:`per_fold_metrics`.
+    """
+    folds = per_fold_metrics(oof)
+    pooled_by_repeat = [
+        score(g["y_true"].to_numpy(), g["y_pred"].to_numpy()) for _, g in oof.groupby("repeat", sort=True)
+    ]
+    out = {}
+    for name in METRIC_NAMES:
+        if name not in folds.columns or folds[name].isna().all():
+            continue
+        pooled = float(np.mean([p[name] for p in pooled_by_repeat]))
+        out[name] = _summary(folds[name].tolist(), pooled, "oof")
+    return out, folds
+
+
+def summarise_jobs(job_metrics: list[dict[str, float]], pooled: dict[str, float] | None = None,
+                   names: tuple[str, ...] = METRIC_NAMES) -> dict:
+    """Summarise per-job metric dicts (headline: the mean over jobs, or ``pooled`` if given)."""
+    out = {}
+    for name in names:
+        vals = [m[name] for m in job_metrics if m.get(name) is not None]
+        if not vals:
+            continue
+        s = _summary(vals, None, "jobs")
+        s["pooled"] = None if pooled is None else _clean(pooled.get(name))
+        out[name] = s
+    return out
+
+
+def _fold_map(oof: pd.DataFrame) -> pd.Series | None:
+    """star -> fold, or None when a star sits in different folds across repeats."""
+    pairs = oof[["source_id", "fold"]].drop_duplicates()
+    if pairs["source_id"].duplicated().any():
+        return None
+    return pairs.set_index("source_id")["fold"]
+
+
+def paired_comparison(oof: pd.DataFrame, reference_oof: pd.DataFrame, *, reference: str,
+                      metrics: tuple[str, ...] = ("rmse", "mae")) -> dict:
+    """Fold-wise paired comparison of a model against a reference on identical folds.
+
+    The folds are identical when every star of the model's OOF predictions
+    sits in the same fold as in the reference and each compared fold holds
+    exactly the same stars.  Per-fold metrics of several repeats are averaged
+    per fold before pairing.  Tests: two-sided Wilcoxon signed-rank
+    (:func:`scipy.stats.wilcoxon`) and paired t-test
+    (:func:`scipy.stats.ttest_rel`) over folds.
+
+    Returns
+    -------
+    dict
+        ``{"reference", "comparable", "reason", "n_folds", "folds", "test",
+        <metric>: {"model", "reference", "diff", "mean_diff", "n_better",
+        "wilcoxon_p", "ttest_p"}}``.  ``comparable`` is False (with a
+        ``reason``) when the folds differ.
+    """
+    from scipy import stats
+
+    out: dict = {"reference": reference, "comparable": False, "reason": None}
+    mine, theirs = _fold_map(oof), _fold_map(reference_oof)
+    if mine is None or theirs is None:
+        out["reason"] = "stars change fold between repeats: not a predefined-fold protocol"
+        return out
+    unknown = mine.index.difference(theirs.index)
+    if len(unknown):
+        out["reason"] = f"{len(unknown)} star(s) not in the reference (e.g. {unknown[0]})"
+        return out
+    if not (theirs.loc[mine.index].to_numpy() == mine.to_numpy()).all():
+        out["reason"] = "fold assignment differs from the reference"
+        return out
+    folds = sorted(mine.unique().tolist())
+    for f in folds:
+        if (mine == f).sum() != (theirs == f).sum():
+            out["reason"] = f"fold {f} is incomplete (not all of the reference's stars predicted)"
+            return out
+    a = per_fold_metrics(oof).groupby("fold")[list(metrics)].mean().loc[folds]
+    b = per_fold_metrics(reference_oof).groupby("fold")[list(metrics)].mean().loc[folds]
+    out.update(comparable=True, n_folds=len(folds), folds=[int(f) for f in folds],
+               test="two-sided Wilcoxon signed-rank and paired t-test over folds (scipy.stats)")
+    for name in metrics:
+        x, y = a[name].to_numpy(), b[name].to_numpy()
+        d = x - y
+        w_p = t_p = None
+        if len(d) >= 2 and np.any(d != 0):
+            w_p = _clean(stats.wilcoxon(x, y).pvalue)
+            t_p = _clean(stats.ttest_rel(x, y).pvalue)
+        out[name] = {
+            "model": x.tolist(),
+            "reference": y.tolist(),
+            "diff": d.tolist(),
+            "mean_diff": float(d.mean()),
+            "n_better": int((d < 0).sum()),
+            "wilcoxon_p": w_p,
+            "ttest_p": t_p,
+        }
+    return out

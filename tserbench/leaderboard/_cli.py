@@ -1,0 +1,73 @@
+"""``tserbench leaderboard`` and ``tserbench check``."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+__all__ = ["register"]
+
+
+def register(subparsers) -> None:
+    """Add the ``leaderboard`` and ``check`` sub-commands."""
+    p = subparsers.add_parser(
+        "leaderboard", help="aggregate a result store into leaderboard md/csv/json/html",
+        description="Aggregate a result store (tserbench run --out) into leaderboard.{md,csv,json,html} "
+                    "and oof/<model>.csv; on rrab-gaia-dg22 adds the Dékány & Grebel (2022) baselines.")
+    p.add_argument("results_dir", metavar="RESULTS_DIR", help="the runner's output folder")
+    p.add_argument("-o", "--out", required=True, metavar="OUT_DIR", help="destination, e.g. leaderboard/NAME/")
+    p.add_argument("--name", default=None, help="title (default: the name of OUT_DIR)")
+    p.add_argument("--data-home", default=None, help="where the DG22 files are (default: $TSERBENCH_DATA)")
+    p.set_defaults(func=_leaderboard)
+
+    c = subparsers.add_parser(
+        "check", help="fail when results regressed against a reference leaderboard",
+        description="Compare each harness model present in both the reference and RESULTS on the "
+                    "validation headline metrics (pooled OOF). Worse = higher error, lower R². "
+                    "Exit 1 on any regression beyond tolerance, else 0.")
+    c.add_argument("--reference", required=True, metavar="LEADERBOARD_JSON", help="reference leaderboard.json")
+    c.add_argument("current", metavar="RESULTS_DIR_OR_LEADERBOARD_JSON")
+    c.add_argument("--tolerance", default=None,
+                   help="absolute tolerance: one number for all metrics (0.02) or per metric "
+                        "(rmse=0.01,mae=0.01); default 0.01")
+    c.add_argument("--metrics", default="rmse,mae,r2", help="comma-separated metrics (default rmse,mae,r2)")
+    c.add_argument("--strict", action="store_true", help="also fail when a reference model is missing")
+    c.add_argument("--data-home", default=None, help="where the DG22 files are (default: $TSERBENCH_DATA)")
+    c.set_defaults(func=_check)
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from tserbench.leaderboard import _render
+    from tserbench.leaderboard._build import build_leaderboard
+
+    command = shlex.join(["tserbench", *sys.argv[1:]]) if sys.argv[1:2] == ["leaderboard"] else None
+    path = build_leaderboard(args.results_dir, args.out, name=args.name, data_home=args.data_home,
+                             generated_by=command)
+    import json
+
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    table = Table(title=f"{doc['name']}: {doc['dataset']} ({doc['protocol']}), sorted by val RMSE (pooled OOF)")
+    for col in ("rank", "model", "kind", "val RMSE", "val MAE", "val R²", "folds"):
+        table.add_column(col, justify="left" if col in ("model", "kind") else "right")
+    for r in _render.main_rows(doc):
+        table.add_row(_render.fmt(r.get("rank")), r["model"], r["kind"],
+                      *(_render.fmt(_render.metric(r, "val", m)) for m in ("rmse", "mae", "r2")),
+                      _render.fmt(r.get("n_folds")))
+    console = Console()
+    console.print(table)
+    console.print(f"wrote {path.parent}/leaderboard.{{md,csv,json,html}} and oof/")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from tserbench.leaderboard.check import check_against_reference, render_check
+
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    result = check_against_reference(args.reference, args.current, tolerance=args.tolerance,
+                                     metrics=metrics, strict=args.strict, data_home=args.data_home)
+    render_check(result)
+    return result.exit_code

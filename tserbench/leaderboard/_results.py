@@ -1,0 +1,123 @@
+"""Read a result store for the leaderboard, through :class:`~tserbench.evaluation.store.ResultStore`.
+
+Layout (docs/architecture.md)::
+
+    OUT/run.json                           dataset, variant, protocol, seed, command, version
+    OUT/<model>/params.json                hyper-parameters used
+    OUT/<model>/r<repeat>_f<fold>.json     metrics (train + val), fit seconds, epochs, history
+    OUT/<model>/r<repeat>_f<fold>.oof.csv  source_id,repeat,fold,y_true,y_pred
+
+A job counts as done iff its ``.json`` exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from tserbench.exceptions import DataError
+
+__all__ = ["OOF_COLUMNS", "Job", "ModelResults", "RunResults", "read_results"]
+
+OOF_COLUMNS: tuple[str, ...] = ("source_id", "repeat", "fold", "y_true", "y_pred")
+
+
+@dataclass
+class Job:
+    """One finished (repeat, fold) job of one model (its JSON record)."""
+
+    repeat: int
+    fold: int
+    record: dict
+
+    @property
+    def train_metrics(self) -> dict[str, float]:
+        return dict((self.record.get("metrics") or {}).get("train") or {})
+
+    @property
+    def val_metrics(self) -> dict[str, float]:
+        return dict((self.record.get("metrics") or {}).get("val") or {})
+
+    @property
+    def fit_seconds(self) -> float | None:
+        v = self.record.get("fit_seconds")
+        return float(v) if isinstance(v, (int, float)) else None
+
+    @property
+    def epochs(self) -> int | None:
+        v = self.record.get("epochs")
+        return int(v) if isinstance(v, (int, float)) else None
+
+    @property
+    def history(self) -> dict | None:
+        h = self.record.get("history")
+        return h if isinstance(h, dict) and h else None
+
+
+@dataclass
+class ModelResults:
+    """All finished jobs of one model and their out-of-fold predictions."""
+
+    name: str
+    params: dict
+    jobs: list[Job] = field(default_factory=list)
+    oof: pd.DataFrame | None = None
+
+
+@dataclass
+class RunResults:
+    """A whole result store."""
+
+    path: Path
+    run: dict
+    models: dict[str, ModelResults]
+
+    @property
+    def run_wall_seconds(self) -> float | None:
+        """Wall time of the run as recorded in run.json (None if not recorded)."""
+        v = self.run.get("wall_seconds")
+        if isinstance(v, (int, float)):
+            return float(v)
+        start, end = self.run.get("started"), self.run.get("finished")
+        if start and end:
+            try:
+                return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+            except (TypeError, ValueError):
+                return None
+        return None
+
+
+def read_results(results_dir: str | Path) -> RunResults:
+    """Read every finished job of a result store.
+
+    Raises
+    ------
+    DataError
+        If the folder or its ``run.json`` is missing, or a file is malformed.
+    """
+    from tserbench.evaluation.store import ResultStore
+
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise DataError("results folder not found", root)
+    store = ResultStore(root)
+    run = store.read_run()
+    if run is None:
+        raise DataError("no run.json: not a tserbench result store", root)
+    models: dict[str, ModelResults] = {}
+    for name in store.models():
+        records = store.read_jobs(name)
+        if not records:
+            continue
+        jobs = [Job(repeat, fold, rec) for (repeat, fold), rec in zip(store.done_jobs(name), records)]
+        oof = store.read_oof(name)
+        bad = oof[["y_true", "y_pred"]].isna().any(axis=1)
+        if bad.any():
+            raise DataError(f"model {name}: star {oof.loc[bad, 'source_id'].iloc[0]} has no y_true/y_pred "
+                            f"in its out-of-fold predictions", store.model_dir(name))
+        models[name] = ModelResults(name=name, params=store.read_params(name) or {}, jobs=jobs,
+                                    oof=oof[list(OOF_COLUMNS)])
+    return RunResults(path=root, run=run, models=models)
