@@ -243,3 +243,64 @@ def test_store_write_job_is_atomic_and_ordered(tmp_path):
     with pytest.raises(ValueError, match="lacks columns"):
         store.write_job("m", 0, 3, {}, oof.drop(columns="y_pred"))
     assert not store.is_done("m", 0, 3)
+
+
+# ---------------------------------------------------------------------------
+# the command line (tserbench run)
+# ---------------------------------------------------------------------------
+def test_params_spec(tmp_path):
+    from tserbench.evaluation._cli import load_params_spec
+
+    assert load_params_spec(None, ["gru"]) == {}
+    assert load_params_spec('{"gru": {"n_epochs": 2}, "fcn": {}}', ["gru"]) == {"gru": {"n_epochs": 2}}
+    spec = tmp_path / "best.json"
+    spec.write_text('{"gru": {"units": [8, 4, 2]}}')
+    assert load_params_spec(str(spec), ["gru", "lstm"]) == {"gru": {"units": [8, 4, 2]}}
+    (tmp_path / "run" / "gru").mkdir(parents=True)
+    (tmp_path / "run" / "gru" / "params.json").write_text('{"n_epochs": 7}')
+    assert load_params_spec(str(tmp_path / "run"), ["gru"]) == {"gru": {"n_epochs": 7}}
+    with pytest.raises(ConfigError, match="no such file"):
+        load_params_spec(str(tmp_path / "nope.json"), ["gru"])
+    spec.write_text("[1, 2]")
+    with pytest.raises(ConfigError, match="expected"):
+        load_params_spec(str(spec), ["gru"])
+    with pytest.raises(ConfigError, match="no <model>/params.json"):
+        load_params_spec(str(tmp_path / "run"), ["fcn"])
+
+
+@pytest.fixture
+def main(monkeypatch):
+    """``tserbench.cli.main`` with only the ``run`` sub-command (independent of the other CLIs)."""
+    from tserbench import cli
+
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("tserbench.evaluation._cli",))
+    return cli.main
+
+
+def test_cli_errors_are_one_line(main, capsys):
+    assert main(["run", "--folds", "5y2", "--out", "/nonexistent/never-written"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tserbench: error: folds must be 'predefined' or 'KxR'") and "Traceback" not in err
+    assert main(["run", "--scheduler", "localhost:8786"]) == 2
+    assert "tcp://HOST:PORT" in capsys.readouterr().err
+
+
+def test_cli_run_records_command_and_resumes(main, tmp_path, capsys):
+    out = tmp_path / "res"
+    argv = ["run", "--dataset", "rrab-synthetic", "--dataset-param", "n_stars=60", "--models", "fourier-linear",
+            "--folds", "3x1", "--out", str(out), "--no-leaderboard"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "fourier-linear r0 f2" in text and "RMSE" in text
+    run = ResultStore(out).read_run()
+    assert run["command"] == (
+        f"tserbench run --dataset rrab-synthetic --dataset-param n_stars=60 --models fourier-linear "
+        f"--variant full --folds 3x1 --seed 0 --out {out} --n-jobs 1 --no-leaderboard"
+    )
+    assert run["dataset_params"] == {"n_stars": 60} and run["variant"] == "full"
+    oof = ResultStore(out).read_oof("fourier-linear")
+    assert len(oof) == 60 and oof["source_id"].dtype == np.int64
+    assert main(argv) == 0  # resume: nothing left to do
+    assert "resuming: 3 finished job(s) kept, 0 to run" in capsys.readouterr().out
+    assert main(argv[:-1] + ["--variant", "spline"]) == 2  # another run in the same folder
+    assert "belongs to another run" in capsys.readouterr().err

@@ -19,6 +19,7 @@ scheduler address is given.
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import json
 import os
 import platform
@@ -132,18 +133,17 @@ def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params
     if variant is not None and variant not in VARIANTS:
         raise ConfigError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
     if isinstance(dataset, str):
-        from tserbench.datasets import get_dataset
+        from tserbench.datasets import dataset_info, get_dataset
 
         name = dataset
-        try:
-            ds = get_dataset(name, variant=variant, **dataset_params) if variant else get_dataset(name, **dataset_params)
-        except TypeError as exc:  # a dataset without variants
-            if "variant" not in str(exc):
-                raise ConfigError(f"dataset {name!r}: bad parameters {dataset_params} ({exc})") from exc
+        if "variant" in dataset_params:
+            raise ConfigError("give the variant as variant=, not inside dataset_params")
+        cls = dataset_info(name).load_class()
+        if "variant" not in inspect.signature(cls).parameters:  # tecator, covid3month
             if variant not in (None, "full"):
-                raise ConfigError(f"dataset {name!r} has no preprocessing variants; drop variant={variant!r}") from exc
-            ds = get_dataset(name, **dataset_params)
+                raise ConfigError(f"dataset {name!r} has no preprocessing variants; drop variant={variant!r}")
             variant = None
+        ds = get_dataset(name, variant=variant, **dataset_params) if variant else get_dataset(name, **dataset_params)
     else:
         ds = dataset
         name = _dataset_name(ds)
