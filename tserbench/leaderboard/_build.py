@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 import warnings
 from dataclasses import dataclass, field
@@ -195,4 +196,15 @@ def build_leaderboard(results_dir: str | Path, out_dir: str | Path, *, name: str
     from tserbench.leaderboard import _html
 
     _io.atomic_write_text(out_dir / "leaderboard.html", _html.to_html(lb))
-    return _io.atomic_write_json(out_dir / "leaderboard.json", lb.doc)
+    return _io.atomic_write_json(out_dir / "leaderboard.json", _finite(lb.doc))
+
+
+def _finite(obj):
+    """Replace NaN/inf by None so that leaderboard.json is strict JSON."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj

@@ -199,8 +199,10 @@ def to_html(lb) -> str:
         c[1] = f"<b>{c[1]}</b>" if r["kind"] == "harness" else c[1]
         cells.append(c)
     body.append(_table(R.MAIN_HEADER, cells, [r["kind"] for r in main]))
-    body.append('<p class="meta">Paper-reported rows are quoted, not recomputed, and not ranked. '
-                "± is the sample standard deviation over folds.</p>")
+    note = "± is the sample standard deviation over folds."
+    if any(r["kind"] == "paper-reported" for r in main):
+        note = "Paper-reported rows are quoted, not recomputed, and not ranked. " + note
+    body.append(f'<p class="meta">{note}</p>')
 
     paired = R.paired_cells(doc)
     if paired:
@@ -225,7 +227,8 @@ def to_html(lb) -> str:
     if fold_rows:
         body.append("<h2>Per-fold metric spread</h2>")
         body.append(_fold_spread(fold_rows))
-    curves = _learning_curves(lb.histories)
+    order = [r["model"] for r in main]
+    curves = _learning_curves({m: lb.histories[m] for m in order if m in lb.histories})
     body.append("<h2>Learning curves</h2>")
     body.append(curves or '<p class="meta">No training history recorded in the result store.</p>')
 
