@@ -304,3 +304,18 @@ def test_cli_run_records_command_and_resumes(main, tmp_path, capsys):
     assert "resuming: 3 finished job(s) kept, 0 to run" in capsys.readouterr().out
     assert main(argv[:-1] + ["--variant", "spline"]) == 2  # another run in the same folder
     assert "belongs to another run" in capsys.readouterr().err
+
+
+def test_save_models(tmp_path):
+    from tserbench.regressors._saved import load_model_dir
+
+    ds = PanelDataset()
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False, save_models=True)
+    fold_models, manifest = load_model_dir(out / "lin" / "models" / "r0_f1")
+    assert len(fold_models) == 1 and manifest["preprocessing"]["variant"] == "full"
+    test = ds.folds == 1
+    oof = ResultStore(out).read_oof("lin")
+    assert np.allclose(fold_models[0].predict(ds.X[test]), oof.loc[oof.fold == 1, "y_pred"])
+    ensemble, _ = load_model_dir(out / "lin" / "models")
+    assert len(ensemble) == 3
+    assert len(ResultStore(out).read_jobs("lin")) == 3  # the models/ folder is not mistaken for jobs

@@ -147,6 +147,7 @@ def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params
     else:
         ds = dataset
         name = _dataset_name(ds)
+        variant = getattr(ds, "variant", variant)
     X, y = ds.load("X", "y")
     y = np.asarray(y, dtype=float).reshape(len(y), -1)
     if y.shape[1] != 1:
@@ -518,7 +519,7 @@ class _Reporter:
             text += f"  ETA {_fmt_seconds(eta)}"
         self._line(text)
         if self._rich is not None:
-            self._rich.update(self._task, advance=1, description=f"{result.model} r{result.repeat} f{result.fold}")
+            self._rich.update(self._task, advance=1, description=f"cross-validation (last: {result.model} r{result.repeat} f{result.fold}{epochs})")
 
     def close(self) -> None:
         if self._rich is not None:
@@ -691,6 +692,9 @@ def run_benchmark(
     finally:
         reporter.close()
 
+    if save_models:
+        for name, _ in resolved:
+            _save_ensemble(store, data, name, [(r, f) for r, f, _, _ in splits])
     run = store.read_run() or run
     run["models"] = model_names
     run["finished"] = _now()
@@ -699,6 +703,32 @@ def run_benchmark(
 
     atomic_write_json(store.run_path, run)
     return out
+
+
+def _save_ensemble(store: ResultStore, data: BenchmarkData, model: str, jobs: list[tuple[int, int]]) -> None:
+    """Gather the fold models of ``model`` into one model directory ``OUT/<model>/models/``.
+
+    ``tserbench predict OUT/<model>/models`` then averages the fold models.
+    Written only when every job has its fold model (a resumed run fitted
+    before ``--save-models`` was given has none for its old jobs).
+    """
+    from tserbench.regressors._saved import load_model_dir, save_model_dir
+
+    folder = store.model_dir(model) / "models"
+    dirs = [folder / f"r{r}_f{f}" for r, f in jobs]
+    if not all((d / "manifest.json").exists() for d in dirs):
+        return
+    estimators = [load_model_dir(d)[0][0] for d in dirs]
+    save_model_dir(
+        folder,
+        estimators,
+        variant=data.variant or "full",
+        n_grid=int(data.params.get("n_grid", 50)),
+        max_len=int(data.params.get("max_len", 80)),
+        model_name=model,
+        dataset=data.name,
+        extra={"jobs": [f"r{r}_f{f}" for r, f in jobs], "note": "one fitted model per CV fold; predictions are averaged"},
+    )
 
 
 def _save_model(store: ResultStore, data: BenchmarkData, result: JobResult) -> None:
