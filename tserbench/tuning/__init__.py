@@ -1,1 +1,40 @@
-"""tserbench.tuning."""
+"""Hyper-parameter search with Optuna: search spaces, the inner-CV objective, the study runner.
+
+Importing this package does not import Optuna or TensorFlow.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = [
+    "SEARCH_SPACES",
+    "suggest_params",
+    "validate_space",
+    "CVObjective",
+    "load_tuning_data",
+    "tune",
+    "make_storage",
+    "best_params",
+    "export_params",
+    "load_params",
+]
+
+_LAZY = {
+    "SEARCH_SPACES": "tserbench.tuning.spaces",
+    "suggest_params": "tserbench.tuning.spaces",
+    "validate_space": "tserbench.tuning.spaces",
+    "CVObjective": "tserbench.tuning.objective",
+    "load_tuning_data": "tserbench.tuning.objective",
+    "tune": "tserbench.tuning.study",
+    "make_storage": "tserbench.tuning.study",
+    "best_params": "tserbench.tuning.study",
+    "export_params": "tserbench.tuning.study",
+    "load_params": "tserbench.tuning.study",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
