@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from tserbench import __version__
+from tserbench._io import atomic_write_json
 from tserbench.evaluation.metrics import score
 from tserbench.evaluation.splitters import make_splitter, parse_folds
 from tserbench.evaluation.store import ResultStore
@@ -623,7 +624,9 @@ def run_benchmark(
     dataset_params : mapping, optional
         Extra dataset parameters (e.g. ``{"n_stars": 300}``).
     save_models : bool, default=False
-        Keep each fitted fold model under ``OUT/<model>/models/r<R>_f<F>/``.
+        Keep each fitted fold model under ``OUT/<model>/models/r<R>_f<F>/``
+        and, once all folds are done, the fold ensemble in ``OUT/<model>/models/``
+        (model directories of :mod:`tserbench.regressors._saved`).
     progress : bool, default=True
         Report progress (rich bar on a terminal, plain lines otherwise).
     command : str, optional
@@ -671,6 +674,8 @@ def run_benchmark(
         store.write_params(name, _params_record(est))
         if name not in model_names:
             model_names.append(name)
+    run["models"] = model_names
+    atomic_write_json(store.run_path, run)
 
     tasks, skipped = [], 0
     for name, est in resolved:
@@ -696,11 +701,8 @@ def run_benchmark(
         for name, _ in resolved:
             _save_ensemble(store, data, name, [(r, f) for r, f, _, _ in splits])
     run = store.read_run() or run
-    run["models"] = model_names
     run["finished"] = _now()
     run["wall_seconds"] = float(run.get("wall_seconds") or 0.0) + (time.perf_counter() - t_start)
-    from tserbench._io import atomic_write_json
-
     atomic_write_json(store.run_path, run)
     return out
 
