@@ -253,3 +253,20 @@ def test_harness_on_dg22_folds_is_paired_with_published(tmp_path):
     pc = h["paired_vs_published"]
     assert pc["comparable"] and pc["n_folds"] == 10 and pc["folds"] == list(range(10))
     assert pc["rmse"]["mean_diff"] > 0 and 0 < pc["rmse"]["wilcoxon_p"] < 0.05
+
+
+def test_reads_the_real_runners_store(tmp_path):
+    """Contract check against tserbench.evaluation's runner (cheap dummy model, tiny data)."""
+    from tserbench.evaluation import run_benchmark
+
+    out = run_benchmark("rrab-synthetic", ["sktime.regression.dummy.DummyRegressor"], variant="full",
+                        folds="2x1", seed=0, out=tmp_path / "res", progress=False,
+                        dataset_params={"n_stars": 40}, command="tserbench run (test)")
+    lb = collect(out)
+    (row,) = lb.rows
+    assert row["kind"] == "harness" and row["n_folds"] == 2 and row["n_predictions"] == 40
+    assert row["command"] == "tserbench run (test)" and row["run_wall_seconds"] > 0
+    oof = lb.oof[row["model"]]
+    assert row["val"]["rmse"]["value"] == pytest.approx(_sk_metrics(oof.y_true, oof.y_pred)["rmse"], abs=1e-12)
+    assert {"r2", "rmse", "mae"} <= set(row["train"])
+    assert lb.doc["dataset_params"] == {"n_stars": 40}

@@ -74,12 +74,17 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
         "n_predictions": len(oof),
         "epochs_mean": float(sum(epochs) / len(epochs)) if epochs else None,
         "per_fold": per_fold.to_dict(orient="records"),
-        "command": run.get("command"),
+        "command": _command(run),
         "source": str(res.path),
         "weights": weights[0] if len(weights) == 1 else (weights or None),
         "note": None,
     }
     return row, oof
+
+
+def _command(run: dict) -> str | None:
+    cmd = run.get("command")
+    return cmd if isinstance(cmd, str) and cmd.strip() not in ("", "-") else None
 
 
 def _sort_key(row: dict):
@@ -111,6 +116,7 @@ def collect(results_dir: str | Path, *, data_home=None, generated_by: str | None
         "dataset": dataset,
         "protocol": protocol,
         "variant": run.get("variant"),
+        "dataset_params": run.get("dataset_params") or {},
         "generated_by": generated_by,
         "headline": HEADLINE,
         "run": run,

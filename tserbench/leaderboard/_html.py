@@ -185,7 +185,7 @@ def to_html(lb) -> str:
     doc = lb.doc
     main = R.main_rows(doc)
     body = [f"<h1>Leaderboard: {_esc(doc.get('name') or doc['dataset'])}</h1>",
-            '<p class="meta">dataset <code>' + _esc(doc["dataset"]) + "</code> · protocol <code>"
+            '<p class="meta">dataset <code>' + _esc(doc["dataset"] + R._params(doc)) + "</code> · protocol <code>"
             + _esc(doc["protocol"]) + "</code> · variant <code>" + _esc(doc.get("variant")) + "</code></p>",
             f'<p class="meta"><b>Headline metrics.</b> {_esc(doc["headline"])}</p>']
     for n in doc.get("notes") or []:
