@@ -186,3 +186,42 @@ def test_default_params_table_is_documented():
             assert key in info.description, f"{info.name}: default {key} not documented"
     assert _registry.default_params("minirocket") == {"rocket_transform": "minirocket", "random_state": 0}
     assert _registry.default_params("fourier-gb") == {}
+
+
+def _doc_plugin_module(monkeypatch):
+    """The example plug-in of docs/plugins.md, importable as ``my_tser_plugin.models``."""
+    import re
+    import types
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "class PeriodPhi31Regressor" in b]
+    assert len(blocks) == 1
+    pkg = types.ModuleType("my_tser_plugin")
+    pkg.__path__ = []
+    mod = types.ModuleType("my_tser_plugin.models")
+    exec(compile(blocks[0], "docs/plugins.md", "exec"), mod.__dict__)
+    monkeypatch.setitem(sys.modules, "my_tser_plugin", pkg)
+    monkeypatch.setitem(sys.modules, "my_tser_plugin.models", mod)
+    return mod
+
+
+def test_docs_plugin_example_works(monkeypatch):
+    """The documented plug-in resolves by dotted path and entry point, and passes sktime's checks."""
+    import numpy as np
+    from sktime.utils.estimator_checks import check_estimator
+
+    mod = _doc_plugin_module(monkeypatch)
+    cls = mod.PeriodPhi31Regressor
+    assert resolve_model_class("my_tser_plugin.models.PeriodPhi31Regressor") is cls
+    ep = _FakeEntryPoint("period-phi31", "my_tser_plugin.models:PeriodPhi31Regressor", cls)
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **p: [ep] if p.get("group") == ENTRY_POINT_GROUP else [])
+    reg = get_regressor("period-phi31", fit_intercept=False)
+    # the period it reads from channel 1 is the true one: a pure P relation is recovered exactly
+    rng = np.random.default_rng(0)
+    period = rng.uniform(0.3, 0.9, 30)
+    grid = np.arange(40) / 40
+    X = np.stack([np.sin(2 * np.pi * grid + rng.uniform(0, 6, (30, 1))), period[:, None] * grid], axis=1)
+    np.testing.assert_allclose(reg.fit(X, 2.0 * period).predict(X), 2.0 * period, atol=1e-8)
+    failed = {k: v for k, v in check_estimator(cls, raise_exceptions=False, verbose=False).items() if v != "PASSED"}
+    assert not failed, failed

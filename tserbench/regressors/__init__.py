@@ -22,32 +22,29 @@ from tserbench.regressors._registry import (
     resolve_model_class,
 )
 
-_DEEP = (
-    "FCNRegressor",
-    "ResNetRegressor",
-    "InceptionTimeRegressor",
-    "LSTMRegressor",
-    "BiLSTMRegressor",
-    "GRURegressor",
-    "BiGRURegressor",
-    "ConvLSTMRegressor",
-    "ConvGRURegressor",
-    "DG22BiLSTMRegressor",
-)
-
-# name -> module that defines it.  The deep classes' modules are looked up by
-# scanning this package's submodules the first time one is asked for, so the
-# table does not have to track how the deep regressors are split into files.
-_LAZY: dict[str, str | None] = {
+# class -> module that defines it; nothing is imported until a name is asked for.
+_DEEP: dict[str, str] = {
+    "FCNRegressor": "tserbench.regressors._fcn",
+    "ResNetRegressor": "tserbench.regressors._resnet",
+    "InceptionTimeRegressor": "tserbench.regressors._inception",
+    "LSTMRegressor": "tserbench.regressors._recurrent",
+    "BiLSTMRegressor": "tserbench.regressors._recurrent",
+    "GRURegressor": "tserbench.regressors._recurrent",
+    "BiGRURegressor": "tserbench.regressors._recurrent",
+    "DG22BiLSTMRegressor": "tserbench.regressors._recurrent",
+    "ConvLSTMRegressor": "tserbench.regressors._conv_recurrent",
+    "ConvGRURegressor": "tserbench.regressors._conv_recurrent",
+}
+_LAZY: dict[str, str] = {
+    **_DEEP,
     "FourierLinearRegressor": "tserbench.regressors.classical",
     "FourierGBRegressor": "tserbench.regressors.classical",
     "save_model_dir": "tserbench.regressors._saved",
     "load_model_dir": "tserbench.regressors._saved",
     "predict_light_curves": "tserbench.regressors._saved",
-    **{name: None for name in _DEEP},
 }
 
-_NOT_ESTIMATOR_MODULES = {"_registry", "_saved", "_cli", "classical"}
+_NOT_ESTIMATOR_MODULES = {"_registry", "_saved", "_cli", "classical", "_base"}
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -59,7 +56,13 @@ __all__ = [
 ]
 
 
-def _find_deep(name: str):
+def _find(name: str):
+    """Import ``name`` from its module; if a class moved, look through the submodules."""
+    try:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    except (ModuleNotFoundError, AttributeError):
+        if name not in _DEEP:
+            raise
     for mod in pkgutil.iter_modules(__path__):
         if mod.name in _NOT_ESTIMATOR_MODULES:
             continue
@@ -72,10 +75,9 @@ def _find_deep(name: str):
 def __getattr__(name: str):
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module_name = _LAZY[name]
-    obj = getattr(importlib.import_module(module_name), name) if module_name else _find_deep(name)
+    obj = _find(name)
     if obj is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r} (no submodule defines it yet)")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r} (no submodule defines it)")
     globals()[name] = obj  # cache: later look-ups skip __getattr__
     return obj
 

@@ -165,6 +165,8 @@ def _import_dotted(path: str, label: str | None = None) -> Any:
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
+        except ImportError as exc:  # a lazily imported class whose own imports fail
+            raise ConfigError(f"model {label}: cannot import {attr!r} ({exc})") from exc
         except AttributeError:
             raise ConfigError(f"model {label}: module {module_name!r} has no attribute {attr!r}") from None
     return obj
