@@ -273,3 +273,18 @@ def test_folder_of_model_dirs_is_one_ensemble(tmp_path, model_dir, stars):
                    model_name="fourier-linear", dataset="rrab-synthetic")
     with pytest.raises(DataError, match="r0_f2: preprocessing differs"):
         load_model_dir(tmp_path)
+
+
+def test_deep_raw_variant_model_roundtrip(tmp_path, stars):
+    """A (tiny) deep model on the raw masked variant survives save/load and predicts the same."""
+    pytest.importorskip("tensorflow")
+    lcs, feh = stars
+    train = lcs.subset(np.arange(40))
+    reg = get_regressor("gru", units=(3,), dropout=(0.1,), n_epochs=2, batch_size=16, patience=None,
+                        validation_split=0.0, random_state=0)
+    reg.fit(make_panel(train, variant="raw", max_len=80), feh[:40])
+    save_model_dir(tmp_path, [reg], variant="raw", n_grid=50, max_len=80, model_name="gru", dataset="syn")
+    sub = lcs.subset(np.arange(40, 46))
+    out = predict_light_curves(tmp_path, sub)
+    assert out["source_id"].tolist() == sub.source_id.tolist()
+    np.testing.assert_allclose(out["feh_pred"], reg.predict(make_panel(sub, variant="raw", max_len=80)), rtol=1e-6)
