@@ -1,1 +1,39 @@
-"""tserbench.datasets."""
+"""sktime dataset objects (RRabGaiaDG22, RRabSynthetic, ...), the dataset registry and fetching.
+
+Exports are resolved lazily (PEP 562) so that importing a submodule, such as
+the command line's ``tserbench.datasets._cli``, does not pull in sktime.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "RRabGaiaDG22": "tserbench.datasets._rrab",
+    "RRabSynthetic": "tserbench.datasets._rrab",
+    "clear_cache": "tserbench.datasets._rrab",
+    "Covid3Month": "tserbench.datasets._covid",
+    "DatasetInfo": "tserbench.datasets._registry",
+    "get_dataset": "tserbench.datasets._registry",
+    "list_datasets": "tserbench.datasets._registry",
+    "dataset_info": "tserbench.datasets._registry",
+    "fetch": "tserbench.datasets._fetch",
+    "file_status": "tserbench.datasets._fetch",
+    "manifest_dir": "tserbench.datasets._fetch",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'tserbench.datasets' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

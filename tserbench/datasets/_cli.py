@@ -1,0 +1,101 @@
+"""``tserbench datasets list | info NAME | fetch NAME``."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["register"]
+
+
+def register(subparsers) -> None:
+    """Add the ``datasets`` command and its sub-commands."""
+    parser = subparsers.add_parser("datasets", help="list, describe and fetch datasets")
+    sub = parser.add_subparsers(dest="datasets_command", metavar="SUBCOMMAND")
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+    p_list = sub.add_parser("list", help="list the registered datasets")
+    p_list.set_defaults(func=_cmd_list)
+
+    p_info = sub.add_parser("info", help="tags, citation and files of one dataset")
+    p_info.add_argument("name", help="dataset name (see `tserbench datasets list`)")
+    p_info.add_argument("--data-home", default=None, help="data home (default: $TSERBENCH_DATA or ~/.cache/tserbench)")
+    p_info.set_defaults(func=_cmd_info)
+
+    p_fetch = sub.add_parser("fetch", help="download a dataset's files into the data home and verify them")
+    p_fetch.add_argument("name", help="dataset name (see `tserbench datasets list`)")
+    p_fetch.add_argument("--data-home", default=None, help="data home (default: $TSERBENCH_DATA or ~/.cache/tserbench)")
+    p_fetch.add_argument("--force", action="store_true", help="download again even if the files are present")
+    p_fetch.set_defaults(func=_cmd_fetch)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from tserbench.datasets._registry import list_datasets
+
+    table = Table(title="tserbench datasets")
+    for col in ("name", "kind", "instances", "description", "citation"):
+        table.add_column(col, overflow="fold")
+    for info in list_datasets():
+        table.add_row(info.name, info.kind, str(info.n_instances), info.description, info.citation)
+    _console().print(table)
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from tserbench._config import data_home
+    from tserbench.datasets._fetch import dataset_manifest, file_status
+    from tserbench.datasets._registry import dataset_info
+
+    info = dataset_info(args.name)
+    console = _console()
+    console.print(f"[bold]{info.name}[/bold]  ({info.kind}, {info.n_instances} instances)")
+    console.print(f"class:    {info.cls}")
+    console.print(f"about:    {info.description}")
+    console.print(f"cite:     {info.citation}")
+    cls = info.load_class()
+    class_tags = cls.get_class_tags()
+    shown = ("n_instances", "n_splits", "is_univariate", "is_equal_length", "has_nans",
+             "n_instances_train", "n_instances_test")
+    console.print("tags:     " + ", ".join(f"{k}={class_tags[k]}" for k in shown if k in class_tags))
+    manifest = dataset_manifest(info.name)
+    if manifest is None:
+        console.print("files:    none to fetch (generated, or bundled with sktime)")
+        return 0
+    home = data_home(args.data_home)
+    console.print(f"licence:  {manifest.get('licence', '?')}")
+    console.print(f"folder:   {home / manifest['directory']}")
+    table = Table()
+    for col in ("file", "source", "bytes", "present", "sha256"):
+        table.add_column(col, overflow="fold")
+    rows = file_status(info.name, args.data_home)
+    for row in rows:
+        if row["present"]:
+            where = "yes"
+        elif "bundled_copy" in row:
+            where = "no (bundled copy used)"
+        else:
+            where = "[red]no[/red]"
+        table.add_row(row["name"], row.get("source", "?"), str(row.get("size", "?")), where, row["sha256"][:16] + "…")
+    console.print(table)
+    missing = [r for r in rows if not r["present"] and "bundled_copy" not in r]
+    if missing:
+        console.print(f"fetch with: tserbench datasets fetch {info.name}")
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from tserbench.datasets._fetch import fetch
+
+    console = _console()
+    folder = fetch(args.name, data_home=args.data_home, force=args.force, progress=console.print)
+    console.print(f"{args.name}: ready in {folder}")
+    return 0

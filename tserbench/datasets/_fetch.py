@@ -1,0 +1,167 @@
+"""Download a dataset's files into the data home and verify their checksums.
+
+Each upstream file of a manifest is downloaded with :mod:`urllib` to a
+temporary file beside its destination, its sha256 is checked, and only then
+is it renamed into place (:func:`os.replace`), so an interrupted or corrupt
+download never leaves a file that looks valid.  Files shipped with tserbench
+(``"source": "bundled"``) are copied the same way.  Files already present
+with the right checksum are skipped (unless ``force``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tserbench._config import data_home as _data_home
+# manifest_dir is re-exported here: the dataset layer is where callers look for it
+from tserbench.data._manifest import bundled_path, load_manifest, manifest_dir, sha256_file
+from tserbench.exceptions import ChecksumError, ConfigError, DataError
+
+__all__ = ["fetch", "manifest_dir", "dataset_manifest", "file_status"]
+
+_CHUNK = 1 << 20
+_TIMEOUT_S = 60
+
+# the opener used for downloads; tests replace it (no network in CI)
+_urlopen: Callable[..., Any] = urllib.request.urlopen
+
+
+def dataset_manifest(name: str) -> dict[str, Any] | None:
+    """The manifest of a registered dataset, or None if it has no files."""
+    from tserbench.datasets._registry import dataset_info
+
+    info = dataset_info(name)
+    return None if info.manifest is None else load_manifest(info.manifest)
+
+
+def file_status(name: str, data_home: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """Each manifest file of ``name`` with its path in the data home and whether it is there."""
+    manifest = dataset_manifest(name)
+    if manifest is None:
+        return []
+    folder = _data_home(data_home) / manifest["directory"]
+    rows = []
+    for entry in manifest["files"]:
+        path = folder / entry["name"]
+        present = path.is_file()
+        if not present and entry.get("source") == "bundled":
+            bundled = bundled_path(entry["bundled_path"])
+            rows.append({**entry, "path": str(path), "present": False, "bundled_copy": str(bundled)})
+            continue
+        rows.append({**entry, "path": str(path), "present": present})
+    return rows
+
+
+def _download(url: str, dest: Path, expected: str) -> None:
+    """Download ``url`` to a temp file in ``dest``'s folder, verify, rename into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        h = hashlib.sha256()
+        try:
+            with os.fdopen(fd, "wb") as out, _urlopen(url, timeout=_TIMEOUT_S) as resp:
+                while chunk := resp.read(_CHUNK):
+                    h.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise DataError(f"download failed from {url}: {exc}", path=dest) from None
+        actual = h.hexdigest()
+        if actual != expected:
+            raise ChecksumError(
+                f"sha256 mismatch after download from {url}: expected {expected}, got {actual}", path=dest
+            )
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _copy_bundled(src: Path, dest: Path, expected: str) -> None:
+    if not src.is_file():
+        raise DataError("bundled file missing from the installation", path=src)
+    actual = sha256_file(src)
+    if actual != expected:
+        raise ChecksumError(f"sha256 mismatch: expected {expected}, got {actual}", path=src)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def fetch(
+    name: str,
+    data_home: str | os.PathLike | None = None,
+    force: bool = False,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Download (or copy) the files of dataset ``name`` into the data home.
+
+    Parameters
+    ----------
+    name : str
+        Registered dataset name, e.g. ``"rrab-gaia-dg22"``.
+    data_home : str or path-like, optional
+        Target data home (default: ``$TSERBENCH_DATA`` or the user cache).
+    force : bool, default=False
+        Download again even if a file with the right checksum is present.
+    progress : callable, optional
+        Called with one line of text per file (for the CLI).
+
+    Returns
+    -------
+    pathlib.Path
+        The dataset's folder in the data home (the data home itself for
+        datasets without files).
+
+    Raises
+    ------
+    ConfigError
+        Unknown dataset name.
+    DataError
+        A download failed (nothing is left in place).
+    ChecksumError
+        A downloaded file does not match the manifest (nothing is left in place).
+    """
+    say = progress or (lambda _msg: None)
+    manifest = dataset_manifest(name)
+    home = _data_home(data_home)
+    if manifest is None:
+        say(f"{name}: nothing to fetch (generated or bundled with sktime)")
+        return home
+    folder = home / manifest["directory"]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the data folder: {exc}", path=folder) from None
+    for entry in manifest["files"]:
+        dest = folder / entry["name"]
+        expected = entry["sha256"].lower()
+        if dest.is_file() and not force:
+            if sha256_file(dest) == expected:
+                say(f"{entry['name']}: present, checksum ok")
+                continue
+            say(f"{entry['name']}: present but checksum differs; fetching again")
+        if entry.get("source") == "bundled":
+            _copy_bundled(bundled_path(entry["bundled_path"]), dest, expected)
+            say(f"{entry['name']}: copied from the bundled copy")
+        elif entry.get("url"):
+            say(f"{entry['name']}: downloading {entry.get('size', '?')} bytes")
+            _download(entry["url"], dest, expected)
+            say(f"{entry['name']}: done, checksum ok")
+        else:  # pragma: no cover - manifest error
+            raise ConfigError(f"manifest entry {entry['name']!r} has neither a URL nor a bundled copy")
+    return folder
