@@ -74,7 +74,9 @@ def test_on_make_panel_output_close_to_points_fit():
     rng = np.random.default_rng(3)
     phases = [np.sort(rng.uniform(0, 1, 45)) for _ in range(3)]
     lcs = SimpleNamespace(
-        phase=phases, mag=[_sine_series(p) + rng.normal(0, 0.005, p.size) for p in phases], period=np.array([0.4, 0.5, 0.6])
+        phase=phases,
+        mag=[_sine_series(p) + rng.normal(0, 0.005, p.size) for p in phases],
+        period=np.array([0.4, 0.5, 0.6]),
     )
     F = fourier_features(make_panel(lcs, "full"))
     np.testing.assert_allclose(F["P"], lcs.period, rtol=1e-12)

@@ -54,13 +54,14 @@ def make_panel(lcs, variant: str = "full", n_grid: int = 50, max_len: int | None
     if variant == "raw":
         max_len = _check_max_len(max_len)
         phases, mags, period = check_light_curves(lcs, min_points=1)
+        columns = pd.Index(RAW_COLUMNS)  # immutable, shared by the frames
         out = []
         for p, m, per in zip(phases, mags, period):
-            mc = m - m.mean()
-            pp = p * per
-            if max_len is not None:
-                mc, pp = mc[:max_len], pp[:max_len]
-            out.append(pd.DataFrame({"mag": mc, "phase_p": pp}))
+            k = m.size if max_len is None else min(m.size, max_len)
+            arr = np.empty((k, 2))
+            arr[:, 0] = m[:k] - m.mean()  # mean of all points, then the cut
+            arr[:, 1] = p[:k] * per
+            out.append(pd.DataFrame(arr, columns=columns, copy=False))
         return out
     n_grid = check_n_grid(n_grid)
     sm = smooth_resample(lcs, n_grid=n_grid)
