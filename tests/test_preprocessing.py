@@ -259,3 +259,11 @@ def test_smooth_resample_bad_inputs():
         smooth_resample(lcs)
     with pytest.raises(ConfigError, match="phase"):
         smooth_resample(SimpleNamespace(mag=[], period=[]))
+
+
+def test_panels_are_valid_sktime_mtypes():
+    from sktime.datatypes import check_is_mtype
+
+    lcs = make_lcs(n_stars=4)
+    assert check_is_mtype(make_panel(lcs, "raw"), "df-list", return_metadata=False)
+    assert check_is_mtype(make_panel(lcs, "full", n_grid=20), "numpy3D", return_metadata=False)
