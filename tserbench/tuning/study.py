@@ -119,14 +119,30 @@ def make_storage(
                 kwargs["heartbeat_stale_trial_callback"] = retry_cls(max_retry=max_retry)
             else:  # pragma: no cover - older optuna
                 kwargs["failed_trial_callback"] = optuna.storages.RetryFailedTrialCallback(max_retry=max_retry)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # heartbeat_interval is "experimental"
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
-    except (ImportError, ModuleNotFoundError) as exc:
-        raise ConfigError(f"storage {url!r}: database driver missing ({exc})") from exc
-    except Exception as exc:  # sqlalchemy.exc.ArgumentError / OperationalError: bad URL, server down
-        raise ConfigError(f"storage {url!r}: cannot open ({type(exc).__name__}: {exc})") from exc
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    for attempt in range(5):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # heartbeat_interval is "experimental"
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+        except (IntegrityError, ProgrammingError):
+            # Workers started together on an empty PostgreSQL database race to
+            # create Optuna's tables (duplicate type/table); the loser retries
+            # and finds them made.
+            if attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+        except ImportError as exc:
+            raise ConfigError(f"storage {url!r}: database driver missing ({exc})") from exc
+        except OperationalError as exc:
+            if "already exists" in str(exc) and attempt < 4:  # the same race on SQLite
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            raise ConfigError(f"storage {url!r}: cannot open ({type(exc).__name__}: {exc})") from exc
+        except Exception as exc:  # sqlalchemy ArgumentError / OperationalError: bad URL, server down
+            raise ConfigError(f"storage {url!r}: cannot open ({type(exc).__name__}: {exc})") from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def make_pruner(name: str = "median", *, n_steps: int = 3):

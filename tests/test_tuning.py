@@ -1,0 +1,198 @@
+"""Tuning: search spaces, the inner-CV objective, the study runner, export/load of params.
+
+Small and fast: the synthetic set with 200 stars and the gradient-boosting
+baseline (a trial is three HGB fits on ~110 stars).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import optuna
+import pytest
+
+from tserbench.exceptions import ConfigError
+from tserbench.tuning import SEARCH_SPACES, export_params, load_params, suggest_params, tune, validate_space
+from tserbench.tuning.objective import load_tuning_data
+from tserbench.tuning.spaces import Float
+from tserbench.tuning.study import _gate, _Surplus
+
+DATASET = "rrab-synthetic"
+DS_PARAMS = {"n_stars": 200, "seed": 3}
+MODEL = "fourier-gb"
+FAST = {"weight_cutoff": None}  # fixed for every trial (exercises the fixed-params path)
+
+
+def _finished(study) -> int:
+    return sum(t.state.name in ("COMPLETE", "PRUNED") for t in study.get_trials(deepcopy=False))
+
+
+def _states(study) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in study.get_trials(deepcopy=False):
+        out[t.state.name] = out.get(t.state.name, 0) + 1
+    return out
+
+
+# -- spaces -----------------------------------------------------------------
+
+
+def test_every_registered_model_has_an_honest_space():
+    """Each built-in model has a space, and every searched name is a constructor parameter."""
+    from tserbench.regressors import list_models
+
+    builtin = {m.name for m in list_models(include_plugins=False)}
+    assert builtin <= set(SEARCH_SPACES), f"models without a search space: {sorted(builtin - set(SEARCH_SPACES))}"
+    for model in SEARCH_SPACES:
+        validate_space(model)
+
+
+def test_validate_space_names_the_wrong_parameter():
+    with pytest.raises(ConfigError, match="units_typo"):
+        validate_space(MODEL, {"units_typo": Float(0.0, 1.0)})
+    with pytest.raises(ConfigError, match="both searched and fixed"):
+        validate_space(MODEL, fixed=["learning_rate"])
+    with pytest.raises(ConfigError, match="no search space"):
+        suggest_params(optuna.trial.FixedTrial({}), "no-such-model")
+
+
+@pytest.mark.parametrize("model", sorted(SEARCH_SPACES))
+def test_suggested_params_build_the_model(model):
+    """A sampled point is accepted by the registry's constructor (no fitting)."""
+    from tserbench.regressors import get_regressor
+
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    trial = study.ask()
+    params = suggest_params(trial, model)
+    assert set(params) == set(SEARCH_SPACES[model])
+    est = get_regressor(model, **params)
+    got = est.get_params(deep=False)
+    for name, value in params.items():
+        assert got[name] == value
+
+
+# -- objective: the holdout is never seen ----------------------------------------
+
+
+def test_tuning_data_excludes_the_holdout_fold():
+    from tserbench.evaluation import make_splitter
+    from tserbench.evaluation.runner import load_benchmark_data
+
+    data = load_tuning_data(DATASET, dataset_params=DS_PARAMS, folds="5x1", holdout_fold=2, inner_splits=3, seed=7)
+    full = load_benchmark_data(DATASET, dataset_params=DS_PARAMS)
+    outer = make_splitter("5x1", random_state=7)
+    held = next(te for r, f, _tr, te in outer.split_with_repeat(full.X, full.y) if f == 2)
+    assert set(data.index).isdisjoint(held)
+    assert len(data.index) + len(held) == len(full.y)
+    np.testing.assert_array_equal(data.y, full.y[data.index])
+    # the inner folds partition the tuning stars, each star validated once
+    val = np.concatenate([va for _tr, va in data.inner_splits])
+    assert len(data.inner_splits) == 3
+    assert sorted(val) == list(range(len(data.index)))
+    with pytest.raises(ConfigError, match="holdout fold 9"):
+        load_tuning_data(DATASET, dataset_params=DS_PARAMS, folds="5x1", holdout_fold=9)
+
+
+# -- study: N trials in total, resume, export --------------------------------------
+
+
+def _tune(storage, n, **kw):
+    kw.setdefault("study_name", "t")
+    return tune(
+        DATASET,
+        MODEL,
+        n_trials=n,
+        storage=storage,
+        dataset_params=DS_PARAMS,
+        fixed_params=FAST,
+        folds="5x1",
+        heartbeat_interval=1,
+        progress=False,
+        **kw,
+    )
+
+
+def test_tune_completes_n_trials_resumes_and_exports(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = _tune(storage, 3, sampler="random", pruner="none")
+    assert _states(study) == {"COMPLETE": 3}
+    # the study is a total, not a per-run budget: asking for 5 adds 2, asking for 5 again adds none
+    study = _tune(storage, 5, sampler="random", pruner="none")
+    assert _states(study) == {"COMPLETE": 5}
+    study = _tune(storage, 5, sampler="random", pruner="none")
+    assert _states(study) == {"COMPLETE": 5}
+    # distinct samples: the resumed worker did not replay the first run's seeds
+    seen = [tuple(sorted(t.params.items())) for t in study.trials]
+    assert len(set(seen)) == len(seen)
+
+    best = min(study.trials, key=lambda t: t.value)
+    out = export_params(storage, "t", tmp_path / "params.json")
+    on_disk = json.loads(out.read_text())
+    assert on_disk == {MODEL: best.user_attrs["params"]}
+    assert set(on_disk[MODEL]) == set(SEARCH_SPACES[MODEL])  # searched params only, not the fixed budget
+    assert load_params(out) == load_params(f"{storage}:t") == on_disk
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    _tune(storage, 1, pruner="none")
+    with pytest.raises(ConfigError, match="holdout_fold"):
+        _tune(storage, 2, holdout_fold=1, pruner="none")
+
+
+def test_gate_discards_a_trial_beyond_the_budget():
+    """Two workers racing for the last slot: the higher-numbered trial is surplus."""
+    study = optuna.create_study()
+    for x in (0.1, 0.2):
+        study.add_trial(optuna.create_trial(value=x, params={}, distributions={}))
+    first, second = study.ask(), study.ask()  # both RUNNING, budget 3
+    _gate(study, first, 3)
+    with pytest.raises(_Surplus):
+        _gate(study, second, 3)
+    assert study.trials[second.number].user_attrs["surplus"] is True
+
+
+# -- params specs ----------------------------------------------------------------
+
+
+def test_load_params_spec_errors(tmp_path):
+    with pytest.raises(ConfigError, match="no such Optuna SQLite storage"):
+        load_params(f"sqlite:///{tmp_path / 'missing.db'}:study")
+    with pytest.raises(ConfigError, match="expected a .json file or STORAGE_URL:STUDY"):
+        load_params("just-a-name")
+    bad = tmp_path / "bad.json"
+    bad.write_text('["gru"]')
+    with pytest.raises(ConfigError, match="bad.json"):
+        load_params(bad)
+    good = tmp_path / "p.json"
+    good.write_text(json.dumps({"gru": {"units": [8, 4], "learning_rate": 0.01}}))
+    assert load_params(good) == {"gru": {"units": (8, 4), "learning_rate": 0.01}}
+
+
+def test_load_params_unknown_study_lists_the_studies(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    optuna.create_study(storage=storage, study_name="other")
+    with pytest.raises(ConfigError, match="no study 'nope'; studies: other"):
+        load_params(f"{storage}:nope")
+
+
+def test_cli_tune_and_export(tmp_path, monkeypatch, capsys):
+    from tserbench.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    rc = main(
+        [
+            "tune", "--dataset", DATASET, "--model", "fourier-linear", "--n-trials", "2",
+            "--dataset-param", "n_stars=200", "--folds", "5x1", "--pruner", "none", "--no-progress",
+        ]
+    )  # fmt: skip
+    assert rc == 0
+    assert (tmp_path / "tserbench-optuna.db").exists()  # default storage in the cwd
+    out = capsys.readouterr().out
+    assert "2 complete" in out
+    rc = main(["tune", "export", "--study-name", "rrab-synthetic-fourier-linear-h0", "-o", "best.json"])
+    assert rc == 0
+    assert set(json.loads((tmp_path / "best.json").read_text())) == {"fourier-linear"}
+    assert main(["tune", "--dataset", DATASET]) == 2  # missing --model/--n-trials: one-line error
+    assert "needs --model, --n-trials" in capsys.readouterr().err
