@@ -86,6 +86,8 @@ def _predict(args: argparse.Namespace) -> int:
     if fmt == "gaia":
         if not args.rrlyrae:
             raise ConfigError("--format gaia needs --rrlyrae CSV (the vari_rrlyrae table with pf and epoch_g)")
+        if args.periods:
+            raise ConfigError("--periods is only used with --format dg22 (gaia periods come from --rrlyrae)")
         lcs, rejections = _read_gaia(args.input, args.rrlyrae)
     else:
         if args.rrlyrae:
