@@ -1,0 +1,276 @@
+"""`tserbench bench`: the speed figures a user waits on, measured, never asserted.
+
+Four groups of figures, each from the public API a user calls:
+
+- ``load``: seconds to parse the dataset's light curves (cold, cache cleared);
+- ``preprocessing``: stars per second of :func:`tserbench.preprocessing.make_panel`
+  for each variant (smoothing spline + resampling for ``full``/``spline``);
+- ``training``: seconds per epoch of each deep model (median over the timed
+  epochs after one warm-up epoch), on the whole dataset at its batch size;
+- ``inference``: series per second of a fitted model's ``predict``;
+- ``cv``: wall seconds of a whole cross-validation of each model with the
+  harness runner (:func:`tserbench.evaluation.run_benchmark`), and its
+  out-of-fold RMSE, so speed is never reported without the accuracy it buys.
+
+:func:`compare` checks a result against a committed baseline with a
+multiplicative margin (times may grow, throughputs may shrink, by at most
+that factor) — the regression check CI runs.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tserbench import __version__
+from tserbench.exceptions import ConfigError
+
+__all__ = ["run_bench", "compare", "FIGURE_DIRECTIONS"]
+
+#: For each figure group: "lower" if smaller is better (seconds), "higher"
+#: if larger is better (throughput).  Used by :func:`compare`.
+FIGURE_DIRECTIONS: dict[str, str] = {
+    "load_seconds": "lower",
+    "preprocessing_stars_per_s": "higher",
+    "epoch_seconds": "lower",
+    "inference_series_per_s": "higher",
+    "cv_wall_seconds": "lower",
+}
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpus": os.cpu_count(),
+        "tserbench": __version__,
+    }
+
+
+def _best_of(fn, repeats: int) -> float:
+    """Smallest wall time of ``repeats`` calls of ``fn`` (seconds)."""
+    times = []
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def bench_load(dataset: str, dataset_params: dict) -> float:
+    """Cold load time of a dataset's light curves and targets (seconds)."""
+    from tserbench.datasets import get_dataset
+    from tserbench.datasets._rrab import clear_cache
+
+    clear_cache()
+    t0 = time.perf_counter()
+    ds = get_dataset(dataset, **dataset_params)
+    _ = ds.light_curves, ds.load("y")
+    return time.perf_counter() - t0
+
+
+def bench_preprocessing(curves, variants: Sequence[str], n_grid: int, repeats: int) -> dict[str, float]:
+    """Stars per second of ``make_panel`` for each variant."""
+    from tserbench.preprocessing import make_panel
+
+    out = {}
+    for variant in variants:
+        seconds = _best_of(lambda v=variant: make_panel(curves, variant=v, n_grid=n_grid), repeats)
+        out[variant] = len(curves) / seconds
+    return out
+
+
+def bench_epochs(model: str, X, y, *, n_epochs: int, params: dict) -> float:
+    """Median seconds per training epoch of ``model`` on ``(X, y)``.
+
+    The estimator's own ``build_model`` and input conversion are used, so the
+    graph, optimiser and batch size are what ``fit`` trains; the first epoch
+    (graph tracing) is not counted.
+    """
+    from tserbench._tf import import_keras
+    from tserbench.regressors import get_regressor
+
+    keras = import_keras()
+    est = get_regressor(model, **params)
+    if not hasattr(est, "build_model"):
+        raise ConfigError(f"{model}: not a deep model, it has no training epochs")
+    X3 = est._as_keras_input(X)
+    est.masked_ = est._has_padding(X3)
+    net = est.build_model((None if est._variable_length else X3.shape[1], X3.shape[2]))
+    times: list[float] = []
+
+    class _Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self._t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self._t0)
+
+    w = est._sample_weights(np.asarray(y, dtype=np.float64))
+    net.fit(X3, np.asarray(y, np.float32), sample_weight=w, batch_size=int(est.batch_size),
+            epochs=n_epochs + 1, verbose=0, callbacks=[_Timer()])
+    return statistics.median(times[1:])
+
+
+def bench_inference(model: str, X, y, *, n_series: int, params: dict) -> float:
+    """Series per second of ``predict`` of a briefly fitted ``model``."""
+    from tserbench.regressors import get_regressor
+
+    est = get_regressor(model, **params)
+    if "n_epochs" in est.get_params():
+        est.set_params(n_epochs=1, patience=None)
+    est.fit(X, y)
+    reps = int(np.ceil(n_series / len(y)))
+    if isinstance(X, np.ndarray):
+        X_big = np.concatenate([X] * reps)[:n_series]
+    else:
+        X_big = (list(X) * reps)[:n_series]
+    est.predict(X_big[: min(len(y), 1000)])  # warm-up: tracing
+    seconds = _best_of(lambda: est.predict(X_big), 2)
+    return len(X_big) / seconds
+
+
+def bench_cv(dataset: str, models: Sequence[str], *, variant: str, folds: str, dataset_params: dict,
+             n_jobs: int, params: dict[str, dict]) -> dict[str, dict[str, float]]:
+    """Wall seconds and pooled out-of-fold RMSE of a whole CV per model."""
+    from tserbench.evaluation import run_benchmark
+    from tserbench.evaluation.store import ResultStore
+
+    out = {}
+    for model in models:
+        with tempfile.TemporaryDirectory(prefix="tserbench-bench-") as tmp:
+            t0 = time.perf_counter()
+            run_benchmark(dataset, [model], variant=variant, folds=folds, out=tmp, n_jobs=n_jobs,
+                          dataset_params=dataset_params, params={model: params.get(model, {})},
+                          progress=False)
+            wall = time.perf_counter() - t0
+            oof = ResultStore(tmp).read_oof(model)
+        err = oof["y_pred"].to_numpy() - oof["y_true"].to_numpy()
+        out[model] = {"wall_seconds": wall, "oof_rmse": float(np.sqrt(np.mean(err**2))),
+                      "n_jobs": n_jobs}
+    return out
+
+
+def _with_variant(dataset: str, dataset_params: dict, variant: str) -> dict:
+    """Add ``variant`` to the dataset parameters when the dataset has variants."""
+    import inspect
+
+    from tserbench.datasets._registry import dataset_info
+
+    cls = dataset_info(dataset).load_class()
+    if "variant" in inspect.signature(cls).parameters:
+        return {**dataset_params, "variant": variant}
+    return dataset_params
+
+
+def run_bench(
+    *,
+    dataset: str = "rrab-synthetic",
+    dataset_params: dict | None = None,
+    variants: Sequence[str] = ("full", "spline", "raw"),
+    epoch_models: Sequence[str] = ("gru",),
+    inference_models: Sequence[str] = ("gru",),
+    cv_models: Sequence[str] = (),
+    variant: str = "full",
+    folds: str = "predefined",
+    n_jobs: int = 1,
+    n_epochs: int = 3,
+    n_series: int = 100_000,
+    params: dict[str, dict] | None = None,
+    repeats: int = 3,
+) -> dict[str, Any]:
+    """Measure the benchmark figures and return them as a JSON-able dict.
+
+    Parameters
+    ----------
+    dataset : str
+        Registry name of the dataset (``rrab-gaia-dg22`` for the real figures).
+    dataset_params : dict, optional
+        Constructor parameters of the dataset (e.g. ``{"n_stars": 2000}``).
+    variants : sequence of str
+        Preprocessing variants to time.
+    variant : str
+        Input variant the models are trained and timed on.
+    epoch_models, inference_models, cv_models : sequence of str
+        Models whose epoch time, inference throughput and full CV are timed.
+    folds : str
+        ``predefined`` or ``KxR`` for the CV figures.
+    n_jobs : int
+        Parallel processes of the CV runner.
+    n_epochs : int
+        Timed epochs per model (after one warm-up epoch).
+    n_series : int
+        Series predicted in the inference figure.
+    params : dict, optional
+        Per-model constructor parameters.
+    repeats : int
+        Repeats of the preprocessing timing (best is kept).
+
+    Returns
+    -------
+    dict
+    """
+    from tserbench.datasets import get_dataset
+
+    dataset_params = dict(dataset_params or {})
+    params = dict(params or {})
+    result: dict[str, Any] = {
+        "machine": _machine(),
+        "dataset": dataset,
+        "dataset_params": dataset_params,
+        "settings": {"n_epochs": n_epochs, "n_series": n_series, "folds": folds, "n_jobs": n_jobs},
+    }
+    result["load_seconds"] = {dataset: bench_load(dataset, dataset_params)}
+    ds = get_dataset(dataset, **_with_variant(dataset, dataset_params, variant))
+    curves = ds.light_curves
+    n_grid = int(dataset_params.get("n_grid", 50))
+    result["n_instances"] = len(curves)
+    result["preprocessing_stars_per_s"] = bench_preprocessing(curves, variants, n_grid, repeats)
+    X, y = ds.load("X", "y")
+    result["epoch_seconds"] = {
+        m: bench_epochs(m, X, y, n_epochs=n_epochs, params=params.get(m, {})) for m in epoch_models
+    }
+    result["inference_series_per_s"] = {
+        m: bench_inference(m, X, y, n_series=n_series, params=params.get(m, {})) for m in inference_models
+    }
+    if cv_models:
+        cv = bench_cv(dataset, cv_models, variant=variant, folds=folds,
+                      dataset_params=dataset_params, n_jobs=n_jobs, params=params)
+        result["cv_wall_seconds"] = {m: v["wall_seconds"] for m, v in cv.items()}
+        result["cv_oof_rmse"] = {m: v["oof_rmse"] for m, v in cv.items()}
+    return result
+
+
+def compare(current: dict, baseline: dict, *, margin: float = 3.0) -> list[dict[str, Any]]:
+    """Compare benchmark figures with a baseline.
+
+    A figure regresses when a time is more than ``margin`` times the
+    baseline's, or a throughput less than the baseline's divided by
+    ``margin``.  Figures missing on either side are not compared.
+
+    Returns
+    -------
+    list of dict
+        One row per compared figure: ``figure``, ``key``, ``baseline``,
+        ``current``, ``ratio`` (current / baseline) and ``ok``.
+    """
+    if margin < 1:
+        raise ConfigError(f"--margin must be >= 1 (a factor), got {margin}")
+    rows = []
+    for figure, direction in FIGURE_DIRECTIONS.items():
+        base, cur = baseline.get(figure) or {}, current.get(figure) or {}
+        for key in sorted(set(base) & set(cur)):
+            b, c = float(base[key]), float(cur[key])
+            ratio = c / b if b else float("inf")
+            ok = c <= b * margin if direction == "lower" else c >= b / margin
+            rows.append({"figure": figure, "key": key, "baseline": b, "current": c,
+                         "ratio": ratio, "better": direction, "ok": bool(ok)})
+    return rows
