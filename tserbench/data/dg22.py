@@ -152,7 +152,7 @@ def _read_archive(path: Path, wanted: set[str]) -> dict[str, bytes]:
     """Raw bytes of members ``*/<source_id>_bin.dat`` for the ids in ``wanted``, one pass."""
     found: dict[str, bytes] = {}
     try:
-        with tarfile.open(path, mode="r:gz") as tf:
+        with tarfile.open(path, mode="r|gz") as tf:  # a forward-only stream: one pass
             for member in tf:
                 if not member.isfile():
                     continue
