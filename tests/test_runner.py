@@ -288,7 +288,7 @@ def test_cli_errors_are_one_line(main, capsys):
 def test_cli_run_records_command_and_resumes(main, tmp_path, capsys):
     out = tmp_path / "res"
     argv = ["run", "--dataset", "rrab-synthetic", "--dataset-param", "n_stars=60", "--models", "fourier-linear",
-            "--folds", "3x1", "--out", str(out), "--no-leaderboard"]
+            "--folds", "3x1", "--out", str(out), "--n-jobs", "1", "--no-leaderboard"]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "fourier-linear r0 f2" in text and "RMSE" in text
@@ -319,3 +319,26 @@ def test_save_models(tmp_path):
     ensemble, _ = load_model_dir(out / "lin" / "models")
     assert len(ensemble) == 3
     assert len(ResultStore(out).read_jobs("lin")) == 3  # the models/ folder is not mistaken for jobs
+
+
+def test_cli_no_arguments_is_the_quick_default_run(main, tmp_path, monkeypatch):
+    from tserbench.evaluation import _cli, runner
+
+    seen = {}
+
+    def fake_run_benchmark(dataset, models, **kwargs):
+        seen.update(kwargs, dataset=dataset, models=models)
+        return tmp_path / "fake"
+
+    monkeypatch.setattr(runner, "run_benchmark", fake_run_benchmark)
+    monkeypatch.setattr(_cli, "_leaderboard", lambda out, quiet: seen.setdefault("leaderboard", out))
+    assert main([]) == 0
+    assert seen["dataset"] == "rrab-synthetic"
+    assert seen["models"] == ["fourier-linear", "fourier-gb", "gru"]
+    assert seen["params"] == {"gru": {"n_epochs": 100}}
+    assert seen["folds"] is None and seen["n_jobs"] == -1 and seen["variant"] == "full"
+    assert """--params-from '{"gru": {"n_epochs": 100}}'""" in seen["command"]
+    assert seen["leaderboard"] == tmp_path / "fake"
+    seen.clear()
+    assert main(["run", "--models", "gru", "--quiet", "--no-leaderboard"]) == 0
+    assert seen["params"] == {} and "leaderboard" not in seen  # explicit models: registry defaults

@@ -677,9 +677,11 @@ def run_benchmark(
     run["models"] = model_names
     atomic_write_json(store.run_path, run)
 
+    # fold-major order: models alternate, so the ETA (mean job time so far) is
+    # not fooled by a run of fast classical jobs before the slow deep ones
     tasks, skipped = [], 0
-    for name, est in resolved:
-        for repeat, fold, train, test in splits:
+    for repeat, fold, train, test in splits:
+        for name, est in resolved:
             if store.is_done(name, repeat, fold):
                 skipped += 1
             else:
