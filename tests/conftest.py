@@ -64,9 +64,9 @@ def write_fake_dg22(home: Path, n_stars: int = 12, *, seed: int = 0) -> dict:
 
 @pytest.fixture
 def fake_dg22_home(tmp_path):
-    """Factory: ``fake_dg22_home(n_stars=12)`` -> dict(folder, curves, feh, folds); home is ``tmp_path``."""
+    """Factory: ``fake_dg22_home(n_stars=12, seed=0, home=tmp_path)`` -> dict(folder, curves, feh, folds)."""
 
-    def make(n_stars: int = 12, seed: int = 0) -> dict:
-        return write_fake_dg22(tmp_path, n_stars, seed=seed)
+    def make(n_stars: int = 12, seed: int = 0, home: Path | None = None) -> dict:
+        return write_fake_dg22(tmp_path if home is None else Path(home), n_stars, seed=seed)
 
     return make

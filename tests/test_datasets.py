@@ -98,7 +98,10 @@ def test_tags_are_honest():
 def test_sktime_dataset_checks_on_synthetic():
     from sktime.datasets.tests.test_all_datasets import TestAllDatasets
     from sktime.datasets.tests.test_all_regression_datasets import TestAllRegressionDatasets
+    from sktime.utils.estimator_checks import check_estimator
 
+    results = check_estimator(RRabSynthetic, raise_exceptions=False)
+    assert results and not {k: v for k, v in results.items() if v != "PASSED"}
     for suite in (TestAllDatasets(), TestAllRegressionDatasets()):
         results = suite.run_tests(obj=RRabSynthetic, raise_exceptions=False)
         failed = {k: v for k, v in results.items() if v != "PASSED"}

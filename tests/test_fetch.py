@@ -17,8 +17,6 @@ from tserbench.data import read_dg22
 from tserbench.datasets import fetch, manifest_dir
 from tserbench.exceptions import ChecksumError, ConfigError, DataError
 
-from conftest import write_fake_dg22
-
 REAL_SHA256 = {  # /work/shared/datasets/README.md
     "lc_dev_g.tar.gz": "73bdea622e27d89a571a5029d8622cdaea21773a32ffffe7439c5e32760f9c0b",
     "dekany2022_bilstm_oof_val.dat": "6c7940159051a0bb69a6bd7603014680ad52bbd8c6a48048196146f1cec82f9e",
@@ -32,10 +30,9 @@ def _sha(path: Path) -> str:
 
 
 @pytest.fixture
-def local_upstream(tmp_path, monkeypatch):
+def local_upstream(tmp_path, monkeypatch, fake_dg22_home):
     """A fake upstream (file:// URLs) and a manifest folder describing it, swapped in."""
-    upstream = tmp_path / "upstream"
-    written = write_fake_dg22(upstream, 8)
+    written = fake_dg22_home(8, home=tmp_path / "upstream")
     src = written["folder"]
     (src / "dekany2022_bilstm_oof_train.dat").write_text("1 2 3 4\n")
     mdir = tmp_path / "manifests"

@@ -132,7 +132,8 @@ class _RRabDataset(BaseRegressionDataset):
         return table["fold"].to_numpy(dtype=np.int64, copy=True)
 
     def _cv(self) -> Iterator[tuple]:
-        X, y, folds = self._panel(), self._target(), self.folds
+        # one copy per generator, so that callers cannot alter the cached panel
+        X, y, folds = _copy(self._panel()), self._target(), self.folds
         for k in np.unique(folds):
             test = np.flatnonzero(folds == k)
             train = np.flatnonzero(folds != k)
