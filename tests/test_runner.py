@@ -184,7 +184,7 @@ def test_nan_predictions_name_the_model_and_fold(tmp_path):
     with pytest.raises(PredictionError, match=r"model 'bad', repeat 0, fold 0, training part: 40 of 40 predictions"):
         run_benchmark(ds, [("ok", NoisyLinearRegressor()), ("bad", bad)], out=tmp_path / "o", progress=False)
     store = ResultStore(tmp_path / "o")
-    assert len(store.read_jobs("ok")) == 3  # finished work is kept
+    assert store.done_jobs("ok") == [(0, 0)]  # finished work is kept (jobs run fold by fold)
     assert store.read_jobs("bad") == []
 
 
@@ -342,3 +342,24 @@ def test_cli_no_arguments_is_the_quick_default_run(main, tmp_path, monkeypatch):
     seen.clear()
     assert main(["run", "--models", "gru", "--quiet", "--no-leaderboard"]) == 0
     assert seen["params"] == {} and "leaderboard" not in seen  # explicit models: registry defaults
+
+
+@pytest.mark.realdata
+def test_dg22_predefined_folds_end_to_end(tmp_path):
+    import os
+    from pathlib import Path
+
+    home = os.environ.get("TSERBENCH_DATA")
+    oof_file = Path(home or ".") / "dekany2022_gaia_g" / "dekany2022_bilstm_oof_val.dat"
+    if not home or not oof_file.exists():
+        pytest.skip("TSERBENCH_DATA not set / DG22 files missing")
+    ref = pd.read_csv(oof_file, sep=r"\s+", header=None, names=["source_id", "fold", "y_true", "y_pred"],
+                      dtype={"source_id": "int64", "fold": "int64"})
+    out = run_benchmark("rrab-gaia-dg22", ["fourier-linear"], out=tmp_path / "dg22", progress=False)
+    store = ResultStore(out)
+    assert store.read_run()["protocol"] == "predefined"
+    assert [j["fold"] for j in store.read_jobs("fourier-linear")] == list(range(10))
+    oof = store.read_oof("fourier-linear").merge(ref, on="source_id", suffixes=("", "_dg22"), validate="1:1")
+    assert len(oof) == len(ref) == 4458  # every DG22 star once, ids intact (int64, never float)
+    assert (oof["fold"] == oof["fold_dg22"]).all()  # DG22's own folds
+    assert np.allclose(oof["y_true"], oof["y_true_dg22"])

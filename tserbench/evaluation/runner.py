@@ -19,6 +19,7 @@ scheduler address is given.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import inspect
 import json
 import os
@@ -264,15 +265,25 @@ def _metric_weights(data: BenchmarkData, y_train: np.ndarray, train, test):
     if data.y_err is not None:
         return 1.0 / data.y_err[train] ** 2, 1.0 / data.y_err[test] ** 2, "inverse target variance"
     try:
-        from tserbench.preprocessing import DensityWeighter
+        w_train, w_val, desc = _density_weights(y_train.tobytes(), data.y[test].tobytes())
     except ImportError:
         return None, None, None
-    weighter = DensityWeighter().fit(y_train)  # fitted on the training part only
+    return np.frombuffer(w_train), np.frombuffer(w_val), desc
+
+
+@functools.lru_cache(maxsize=8)
+def _density_weights(y_train: bytes, y_val: bytes) -> tuple[bytes, bytes, str]:
+    """DG22 density weights fitted on the training targets (cached: every model of a fold shares them)."""
+    from tserbench.preprocessing import DensityWeighter
+
+    weighter = DensityWeighter()
+    w_train = weighter.fit_transform(np.frombuffer(y_train))  # fitted on the training part only
+    w_val = weighter.transform(np.frombuffer(y_val))
     desc = "DG22 density weights fitted on the training part"
     cutoff = getattr(weighter, "cutoff", None)
     if cutoff is not None:
         desc += f" (cutoff={cutoff})"
-    return weighter.transform(y_train), weighter.transform(data.y[test]), desc
+    return np.asarray(w_train, dtype=float).tobytes(), np.asarray(w_val, dtype=float).tobytes(), desc
 
 
 @dataclass
