@@ -26,6 +26,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -563,6 +564,9 @@ def _execute(tasks: list[tuple], data: BenchmarkData, *, seed: int, n_jobs: int,
         for name, est, r, f, train, test in tasks
     )
     if scheduler is None:
+        # loky replaces a worker whose memory grew during a job (TensorFlow's does)
+        # and warns each time; the restart is harmless, the warning only noise
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
         yield from Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(calls)
         return
     try:
