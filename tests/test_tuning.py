@@ -7,6 +7,7 @@ baseline (a trial is three HGB fits on ~110 stars).
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import optuna
@@ -132,6 +133,24 @@ def test_tune_completes_n_trials_resumes_and_exports(tmp_path):
     assert on_disk == {MODEL: best.user_attrs["params"]}
     assert set(on_disk[MODEL]) == set(SEARCH_SPACES[MODEL])  # searched params only, not the fixed budget
     assert load_params(out) == load_params(f"{storage}:t") == on_disk
+
+
+def test_worker_waits_for_a_silent_last_trial_then_reruns_it(tmp_path):
+    """N-1 trials done and the last one RUNNING without heartbeat (its worker died):
+    a new worker does not start an extra trial, it waits out the grace period and re-runs it."""
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = _tune(storage, 2, sampler="random", pruner="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "heartbeat is supposed to be used with Study.optimize"
+        orphan = study.ask()
+    suggest_params(orphan, MODEL)
+    study._storage.record_heartbeat(orphan._trial_id)  # one heartbeat, then silence
+    study = _tune(storage, 3, sampler="random", pruner="none", grace_period=2, poll_interval=0.2)
+    trials = study.get_trials()
+    assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE", "FAIL", "COMPLETE"]
+    assert trials[2].number == orphan.number
+    assert trials[3].system_attrs["failed_trial"] == orphan.number
+    assert trials[3].params == trials[2].params
 
 
 def test_resuming_with_other_settings_is_refused(tmp_path):
