@@ -90,7 +90,7 @@ def register(subparsers) -> None:
 
 
 def _tune(args) -> int:
-    from tserbench.tuning.study import tune
+    from tserbench.tuning.study import DEFAULT_STORAGE, tune
 
     missing = [flag for flag, v in (("--dataset", args.dataset), ("--model", args.model), ("--n-trials", args.n_trials)) if v is None]
     if missing:
@@ -122,12 +122,17 @@ def _tune(args) -> int:
     print(f"study {study.study_name}: " + ", ".join(f"{v} {k.lower()}" for k, v in sorted(states.items())))
     try:
         best = study.best_trial
-        print(f"best {study.direction.name.lower()[:3]} value {best.value:.6g} (trial {best.number}): "
-              f"{json.dumps(best.user_attrs.get('params', {}))}")
+        print(
+            f"best value {best.value:.6g} ({study.direction.name.lower()}, trial {best.number}): "
+            f"{json.dumps(best.user_attrs.get('params', {}))}"
+        )
     except ValueError:
         print("no completed trial yet")
-    storage = args.storage or "sqlite:///tserbench-optuna.db"
-    print(f"use it: tserbench run ... --params-from '{storage}:{study.study_name}'")
+    storage = args.storage or DEFAULT_STORAGE
+    print(
+        f"export: tserbench tune export --storage '{storage}' --study-name {study.study_name} -o params.json\n"
+        "then:   tserbench run ... --params-from params.json"
+    )
     return 0
 
 

@@ -49,6 +49,8 @@ class TuningData:
         One line saying what was held out, for logs and study attributes.
     index : np.ndarray
         Position of each tuning instance in the full dataset (holdout excluded).
+    folds : str
+        The outer protocol that was applied (``"predefined"`` or ``"KxR"``).
     """
 
     def __init__(
@@ -58,7 +60,9 @@ class TuningData:
         inner_splits: list[tuple[np.ndarray, np.ndarray]],
         description: str,
         index: np.ndarray,
+        folds: str = "predefined",
     ):
+        self.folds = folds
         self.X = X
         self.y = y
         self.index = index
@@ -128,7 +132,7 @@ def load_tuning_data(
         f"{data.name}: outer folds={folds!r}, fold {holdout_fold} held out "
         f"({len(y) - len(train_idx)} stars); tuning on {len(train_idx)} stars, inner {inner_splits}-fold"
     )
-    return TuningData(X_tr, y_tr, splits, desc, train_idx)
+    return TuningData(X_tr, y_tr, splits, desc, train_idx, folds)
 
 
 class CVObjective:

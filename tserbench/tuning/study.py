@@ -315,7 +315,7 @@ def tune(
                 "variant": variant,
                 "dataset_params": dataset_params,
                 "model": model,
-                "folds": folds,
+                "folds": data.folds,  # resolved: None and "predefined" are the same study
                 "holdout_fold": int(holdout_fold),
                 "inner_splits": int(inner_splits),
                 "metric": metric,
