@@ -1,0 +1,43 @@
+"""sktime's full estimator suite (``check_estimator``) on every deep regressor.
+
+Each class runs sktime's checks with its own tiny ``get_test_params`` (two
+parameter sets; a few epochs of a network with a handful of units): fitting,
+predicting, unequal-length input where supported, idempotence under a fixed
+``random_state``, deepcopy, pickling and ``save``/``load`` of a fitted model,
+docstring examples.  The test fails on any failed check and prints them.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+pytest.importorskip("tensorflow")
+
+CLASSES = {
+    "FCNRegressor": "tserbench.regressors._fcn",
+    "ResNetRegressor": "tserbench.regressors._resnet",
+    "InceptionTimeRegressor": "tserbench.regressors._inception",
+    "LSTMRegressor": "tserbench.regressors._recurrent",
+    "BiLSTMRegressor": "tserbench.regressors._recurrent",
+    "GRURegressor": "tserbench.regressors._recurrent",
+    "BiGRURegressor": "tserbench.regressors._recurrent",
+    "ConvLSTMRegressor": "tserbench.regressors._conv_recurrent",
+    "ConvGRURegressor": "tserbench.regressors._conv_recurrent",
+    "DG22BiLSTMRegressor": "tserbench.regressors._recurrent",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CLASSES))
+def test_sktime_check_estimator(name):
+    from sktime.utils.estimator_checks import check_estimator
+
+    cls = getattr(importlib.import_module(CLASSES[name]), name)
+    results = check_estimator(cls, raise_exceptions=False, verbose=False)
+    failures = {test: str(outcome) for test, outcome in results.items() if outcome != "PASSED"}
+    for test, outcome in failures.items():
+        print(f"{test}: {outcome[:2000]}")
+    assert len(results) > 50, f"suspiciously few checks ran for {name}: {len(results)}"
+    assert failures == {}, f"{len(failures)} of {len(results)} sktime checks failed for {name}"

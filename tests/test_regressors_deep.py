@@ -1,0 +1,225 @@
+"""Behaviour of the deep regressors beyond sktime's generic checks.
+
+Tiny networks and a few epochs on synthetic data: seeding, early stopping,
+the density weights computed inside fit, unequal-length input with masking,
+quietness, serialisation.  (sktime's own suite: tests/test_check_estimator.py.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from tserbench.regressors._conv_recurrent import ConvGRURegressor, ConvLSTMRegressor  # noqa: E402
+from tserbench.regressors._fcn import FCNRegressor  # noqa: E402
+from tserbench.regressors._inception import InceptionTimeRegressor  # noqa: E402
+from tserbench.regressors._recurrent import (  # noqa: E402
+    BiGRURegressor,
+    BiLSTMRegressor,
+    DG22BiLSTMRegressor,
+    GRURegressor,
+    LSTMRegressor,
+)
+from tserbench.regressors._resnet import ResNetRegressor  # noqa: E402
+
+ALL = [
+    FCNRegressor,
+    ResNetRegressor,
+    InceptionTimeRegressor,
+    LSTMRegressor,
+    BiLSTMRegressor,
+    GRURegressor,
+    BiGRURegressor,
+    ConvLSTMRegressor,
+    ConvGRURegressor,
+    DG22BiLSTMRegressor,
+]
+RECURRENT = [LSTMRegressor, BiLSTMRegressor, GRURegressor, BiGRURegressor, DG22BiLSTMRegressor]
+TINY_GRU = {"units": (4,), "dropout": 0.0}
+
+
+def _data(n=40, length=16, seed=0):
+    """Two-channel series whose target is a smooth function of channel 0."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2, length))
+    y = 0.5 * X[:, 0, :4].mean(axis=1) - 1.5
+    return X, y
+
+
+def _ragged(n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(6, 15, n)
+    X = [pd.DataFrame(rng.normal(size=(k, 2)), columns=["m", "t"]) for k in lengths]
+    y = np.array([x["m"].iloc[:3].mean() for x in X])
+    return X, y
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_paper_protocol_defaults(cls):
+    params = cls().get_params()
+    assert params["learning_rate"] == 0.01
+    assert params["batch_size"] == 256
+    assert params["weight_cutoff"] == 0.5
+    assert params["validation_split"] == 0.1
+    assert cls.get_class_tag("property:randomness") == "derandomized"
+    assert cls.get_class_tag("capability:unequal_length") is (cls in RECURRENT)
+
+
+def test_same_seed_same_model_different_seed_different_model():
+    X, y = _data()
+    kw = dict(TINY_GRU, n_epochs=3, batch_size=8)
+    p1 = GRURegressor(**kw, random_state=3).fit(X, y).predict(X)
+    p2 = GRURegressor(**kw, random_state=3).fit(X, y).predict(X)
+    p3 = GRURegressor(**kw, random_state=4).fit(X, y).predict(X)
+    np.testing.assert_array_equal(p1, p2)
+    assert not np.allclose(p1, p3)
+
+
+def test_history_and_early_stopping():
+    X, y = _data()
+    # learning rate 0: the validation loss never improves, so training stops
+    # after exactly `patience` epochs past the first and keeps epoch 1
+    reg = GRURegressor(**TINY_GRU, n_epochs=50, patience=3, learning_rate=0.0, random_state=0)
+    reg.fit(X, y)
+    assert set(reg.history_) >= {"loss", "val_loss"}
+    assert reg.n_epochs_trained_ == 4
+    assert len(reg.history_["loss"]) == len(reg.history_["val_loss"]) == 4
+    assert reg.best_epoch_ == 1
+
+
+def test_training_learns_and_keeps_best_epoch():
+    X, y = _data(n=80)
+    reg = GRURegressor(**TINY_GRU, n_epochs=40, patience=5, batch_size=16, random_state=0)
+    reg.fit(X, y)
+    val = reg.history_["val_loss"]
+    assert 1 <= reg.best_epoch_ <= reg.n_epochs_trained_ <= 40
+    assert val[reg.best_epoch_ - 1] == pytest.approx(min(val))
+    assert min(val) < val[0]
+
+
+def test_no_validation_split_monitors_training_loss():
+    X, y = _data()
+    reg = GRURegressor(**TINY_GRU, n_epochs=2, validation_split=0.0, random_state=0).fit(X, y)
+    assert "val_loss" not in reg.history_
+    assert reg.n_epochs_trained_ == 2
+
+
+def test_validation_split_is_seeded_and_disjoint():
+    reg = GRURegressor(validation_split=0.1, random_state=7)
+    train, val = reg._validation_indices(100)
+    train2, val2 = reg._validation_indices(100)
+    np.testing.assert_array_equal(val, val2)
+    assert len(val) == 10 and len(train) == 90
+    assert not set(train) & set(val)
+    # tiny data: no split rather than an empty training set
+    assert len(reg._validation_indices(3)[1]) == 0
+
+
+def test_density_weights_come_from_the_training_targets(monkeypatch):
+    import tserbench.preprocessing as prep
+
+    seen = []
+    real = prep.density_weights
+
+    def spy(y, **kwargs):
+        seen.append((np.array(y), kwargs))
+        return real(y, **kwargs)
+
+    monkeypatch.setattr(prep, "density_weights", spy)
+    X, y = _data()
+    GRURegressor(**TINY_GRU, n_epochs=1, weight_cutoff=0.4, random_state=0).fit(X, y)
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0][0], y)
+    assert seen[0][1] == {"cutoff": 0.4}
+    GRURegressor(**TINY_GRU, n_epochs=1, weight_cutoff=None, random_state=0).fit(X, y)
+    assert len(seen) == 1  # unweighted: not called
+
+
+def test_weights_change_the_fit():
+    X, y = _data()
+    y = np.where(np.arange(len(y)) < 5, y + 2.0, y)  # a skewed target distribution
+    kw = dict(TINY_GRU, n_epochs=3, batch_size=8, random_state=0)
+    p_w = GRURegressor(**kw).fit(X, y).predict(X)
+    p_u = GRURegressor(**kw, weight_cutoff=None).fit(X, y).predict(X)
+    assert not np.allclose(p_w, p_u)
+
+
+@pytest.mark.parametrize("cls", RECURRENT, ids=lambda c: c.__name__)
+def test_unequal_length_is_padded_and_masked(cls):
+    X, y = _ragged()
+    params = {"units": (3,), "dropout": 0.0} if cls is not DG22BiLSTMRegressor else {"units": (3, 2)}
+    reg = cls(**params, n_epochs=2, random_state=0).fit(X, y)
+    assert reg.masked_
+    assert any(type(layer).__name__ == "Masking" for layer in reg.model_.layers)
+    together = reg.predict(X)
+    alone = np.array([reg.predict([x])[0] for x in X[:4]])
+    np.testing.assert_allclose(alone, together[:4], rtol=1e-5, atol=1e-6)
+
+
+def test_equal_length_input_gets_no_masking_and_refuses_padding():
+    X, y = _data()
+    reg = GRURegressor(**TINY_GRU, n_epochs=1, random_state=0).fit(X, y)
+    assert not reg.masked_
+    assert not any(type(layer).__name__ == "Masking" for layer in reg.model_.layers)
+    X_pad = X.copy()
+    X_pad[0, :, -3:] = -1.0
+    with pytest.raises(ValueError, match="without masking"):
+        reg.predict(X_pad)
+
+
+def test_unequal_length_without_mask_value_raises():
+    X, y = _ragged()
+    with pytest.raises(ValueError, match="mask_value"):
+        GRURegressor(**TINY_GRU, n_epochs=1, mask_value=None).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [FCNRegressor, ConvGRURegressor], ids=lambda c: c.__name__)
+def test_convolutional_regressors_refuse_unequal_length(cls):
+    X, y = _ragged()
+    with pytest.raises(ValueError, match="unequal"):
+        cls(n_epochs=1).fit(X, y)
+
+
+def test_quiet_unless_verbose(capfd):
+    X, y = _data()
+    reg = GRURegressor(**TINY_GRU, n_epochs=2, random_state=0).fit(X, y)
+    reg.predict(X)
+    reg.predict(np.concatenate([X] * 8))  # > 256 series: Keras' predict loop
+    out, err = capfd.readouterr()
+    assert out == ""
+    GRURegressor(**TINY_GRU, n_epochs=1, verbose=True, random_state=0).fit(X, y)
+    assert "val_loss" in capfd.readouterr().out  # one line per epoch
+
+
+def test_large_and_small_prediction_paths_agree():
+    X, y = _data()
+    reg = GRURegressor(**TINY_GRU, n_epochs=1, random_state=0).fit(X, y)
+    big = np.concatenate([X] * 8)
+    np.testing.assert_allclose(reg.predict(big)[: len(X)], reg.predict(X), rtol=1e-5, atol=1e-6)
+
+
+def test_save_and_load_roundtrip(tmp_path):
+    from sktime.base import load
+
+    X, y = _ragged()
+    reg = GRURegressor(**TINY_GRU, n_epochs=2, random_state=0).fit(X, y)
+    expected = reg.predict(X)
+    in_memory = load(reg.save())
+    np.testing.assert_allclose(in_memory.predict(X), expected, rtol=1e-6)
+    reg.save(tmp_path / "gru")
+    on_disk = load(tmp_path / "gru.zip")
+    np.testing.assert_allclose(on_disk.predict(X), expected, rtol=1e-6)
+    assert on_disk.history_ == reg.history_
+    assert "model_" not in vars(type(on_disk))  # no class attribute set by loading
+
+
+def test_clone_is_unfitted_and_keeps_params():
+    reg = GRURegressor(**TINY_GRU, n_epochs=1, random_state=0)
+    X, y = _data()
+    reg.fit(X, y)
+    copy = reg.clone()
+    assert copy.get_params() == reg.get_params()
+    assert not hasattr(copy, "model_")

@@ -1,0 +1,647 @@
+"""Recurrent regressors of M24 (LSTM, BiLSTM, GRU, BiGRU) and DG22 (bilstm2p).
+
+They take unequal-length input (sktime ``df-list``, e.g. the ``raw``
+variant): the series are padded at the end with ``mask_value`` (-1) and the
+network then starts with ``Masking(mask_value)``, as in M24's and DG22's
+code.  Equal-length input without padded steps (``full``/``spline``
+variants) gets no Masking layer, as in M24's spline branch.
+"""
+
+from __future__ import annotations
+
+from tserbench.networks import (
+    BiGRUNetwork,
+    BiLSTMNetwork,
+    DG22BiLSTMNetwork,
+    GRUNetwork,
+    LSTMNetwork,
+)
+from tserbench.regressors._base import UNEQUAL_LENGTH_TAGS, BaseTserbenchDeepRegressor
+
+__all__ = [
+    "LSTMRegressor",
+    "BiLSTMRegressor",
+    "GRURegressor",
+    "BiGRURegressor",
+    "DG22BiLSTMRegressor",
+]
+
+
+class LSTMRegressor(BaseTserbenchDeepRegressor):
+    """M24's LSTM regressor: 3 x [LSTM -> Dropout] (20/16/8 units), Dense(1).
+
+    Parameters
+    ----------
+    units : sequence of int, default=(20, 16, 8)
+        Units of each recurrent layer.
+    dropout : float or sequence of float, default=(0.2, 0.2, 0.1)
+        Dropout after each recurrent layer.
+    kernel_l1, kernel_l2 : float, default=0.0, 2e-6
+        Regularisation of the input kernels.
+    recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
+        Regularisation of the recurrent kernels.
+    mask_value : float or None, default=-1.0
+        Padding value: unequal-length input (``df-list``, the ``raw``
+        variant) is padded at the end with it, and a ``Masking`` layer skips
+        those steps when the training data are padded.  None: no masking
+        (equal-length input only).
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+predict_batch_size, \
+random_state, verbose
+        Training parameters, see
+        :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
+        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
+        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        Fitted network with its ``Dense(1)`` head.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``val_loss``.
+    n_epochs_trained_, best_epoch_ : int
+        Epochs run; 1-based epoch of the kept weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tserbench.regressors._recurrent import LSTMRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(20, 2, 12)), rng.normal(-1.5, 0.4, size=20)
+    >>> reg = LSTMRegressor(units=(4,), dropout=0.1, n_epochs=2, random_state=0)
+    >>> reg.fit(X, y).predict(X).shape
+    (20,)
+    """
+
+    _tags = {**UNEQUAL_LENGTH_TAGS}
+    _network_class = LSTMNetwork
+    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
+
+    def __init__(
+        self,
+        units=(20, 16, 8),
+        dropout=(0.2, 0.2, 0.1),
+        kernel_l1: float = 0.0,
+        kernel_l2: float = 2e-6,
+        recurrent_l1: float = 2e-6,
+        recurrent_l2: float = 0.0,
+        mask_value: float | None = -1.0,
+        n_epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        patience: int | None = 30,
+        min_delta: float = 1e-5,
+        validation_split: float = 0.1,
+        reduce_lr_patience: int | None = None,
+        weight_cutoff: float | None = 0.5,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+        predict_batch_size: int = 4096,
+        random_state: int | None = None,
+        verbose: bool = False,
+    ):
+        self.units = units
+        self.dropout = dropout
+        self.kernel_l1 = kernel_l1
+        self.kernel_l2 = kernel_l2
+        self.recurrent_l1 = recurrent_l1
+        self.recurrent_l2 = recurrent_l2
+        self.mask_value = mask_value
+        super().__init__(
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            min_delta=min_delta,
+            validation_split=validation_split,
+            reduce_lr_patience=reduce_lr_patience,
+            weight_cutoff=weight_cutoff,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            predict_batch_size=predict_batch_size,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return a tiny configuration for sktime's estimator checks."""
+        return [
+            {
+                "units": (3,),
+                "dropout": (0.1,),
+                "n_epochs": 2,
+                "batch_size": 16,
+                "patience": 1,
+                "validation_split": 0.2,
+                "run_eagerly": True,
+                "random_state": 0,
+            },
+            {
+                "units": (2, 2),
+                "dropout": 0.0,
+                "n_epochs": 1,
+                "weight_cutoff": None,
+                "validation_split": 0.0,
+                "patience": None,
+                "run_eagerly": True,
+                "random_state": 1,
+            },
+        ]
+
+
+class BiLSTMRegressor(BaseTserbenchDeepRegressor):
+    """M24's BiLSTM regressor: 3 x [Bidirectional(LSTM) -> Dropout] (20/16/8), Dense(1).
+
+    Parameters
+    ----------
+    units : sequence of int, default=(20, 16, 8)
+        Units of each recurrent layer.
+    dropout : float or sequence of float, default=(0.2, 0.2, 0.1)
+        Dropout after each recurrent layer.
+    kernel_l1, kernel_l2 : float, default=2e-6, 0.0
+        Regularisation of the input kernels.
+    recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
+        Regularisation of the recurrent kernels.
+    mask_value : float or None, default=-1.0
+        Padding value: unequal-length input (``df-list``, the ``raw``
+        variant) is padded at the end with it, and a ``Masking`` layer skips
+        those steps when the training data are padded.  None: no masking
+        (equal-length input only).
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+predict_batch_size, \
+random_state, verbose
+        Training parameters, see
+        :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
+        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
+        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        Fitted network with its ``Dense(1)`` head.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``val_loss``.
+    n_epochs_trained_, best_epoch_ : int
+        Epochs run; 1-based epoch of the kept weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tserbench.regressors._recurrent import BiLSTMRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(20, 2, 12)), rng.normal(-1.5, 0.4, size=20)
+    >>> reg = BiLSTMRegressor(units=(4,), dropout=0.1, n_epochs=2, random_state=0)
+    >>> reg.fit(X, y).predict(X).shape
+    (20,)
+    """
+
+    _tags = {**UNEQUAL_LENGTH_TAGS}
+    _network_class = BiLSTMNetwork
+    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
+
+    def __init__(
+        self,
+        units=(20, 16, 8),
+        dropout=(0.2, 0.2, 0.1),
+        kernel_l1: float = 2e-6,
+        kernel_l2: float = 0.0,
+        recurrent_l1: float = 2e-6,
+        recurrent_l2: float = 0.0,
+        mask_value: float | None = -1.0,
+        n_epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        patience: int | None = 30,
+        min_delta: float = 1e-5,
+        validation_split: float = 0.1,
+        reduce_lr_patience: int | None = None,
+        weight_cutoff: float | None = 0.5,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+        predict_batch_size: int = 4096,
+        random_state: int | None = None,
+        verbose: bool = False,
+    ):
+        self.units = units
+        self.dropout = dropout
+        self.kernel_l1 = kernel_l1
+        self.kernel_l2 = kernel_l2
+        self.recurrent_l1 = recurrent_l1
+        self.recurrent_l2 = recurrent_l2
+        self.mask_value = mask_value
+        super().__init__(
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            min_delta=min_delta,
+            validation_split=validation_split,
+            reduce_lr_patience=reduce_lr_patience,
+            weight_cutoff=weight_cutoff,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            predict_batch_size=predict_batch_size,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return a tiny configuration for sktime's estimator checks."""
+        return [
+            {
+                "units": (3,),
+                "dropout": (0.1,),
+                "n_epochs": 2,
+                "batch_size": 16,
+                "patience": 1,
+                "validation_split": 0.2,
+                "run_eagerly": True,
+                "random_state": 0,
+            },
+            {
+                "units": (2, 2),
+                "dropout": 0.0,
+                "n_epochs": 1,
+                "weight_cutoff": None,
+                "validation_split": 0.0,
+                "patience": None,
+                "run_eagerly": True,
+                "random_state": 1,
+            },
+        ]
+
+
+class GRURegressor(BaseTserbenchDeepRegressor):
+    """M24's GRU regressor (best in M24): 3 x [GRU -> Dropout] (20/16/8 units), Dense(1).
+
+    Parameters
+    ----------
+    units : sequence of int, default=(20, 16, 8)
+        Units of each recurrent layer.
+    dropout : float or sequence of float, default=(0.2, 0.2, 0.1)
+        Dropout after each recurrent layer.
+    kernel_l1, kernel_l2 : float, default=0.0, 2e-6
+        Regularisation of the input kernels.
+    recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
+        Regularisation of the recurrent kernels.
+    mask_value : float or None, default=-1.0
+        Padding value: unequal-length input (``df-list``, the ``raw``
+        variant) is padded at the end with it, and a ``Masking`` layer skips
+        those steps when the training data are padded.  None: no masking
+        (equal-length input only).
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+predict_batch_size, \
+random_state, verbose
+        Training parameters, see
+        :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
+        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
+        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        Fitted network with its ``Dense(1)`` head.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``val_loss``.
+    n_epochs_trained_, best_epoch_ : int
+        Epochs run; 1-based epoch of the kept weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tserbench.regressors._recurrent import GRURegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(20, 2, 12)), rng.normal(-1.5, 0.4, size=20)
+    >>> reg = GRURegressor(units=(4,), dropout=0.1, n_epochs=2, random_state=0)
+    >>> reg.fit(X, y).predict(X).shape
+    (20,)
+    """
+
+    _tags = {**UNEQUAL_LENGTH_TAGS}
+    _network_class = GRUNetwork
+    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
+
+    def __init__(
+        self,
+        units=(20, 16, 8),
+        dropout=(0.2, 0.2, 0.1),
+        kernel_l1: float = 0.0,
+        kernel_l2: float = 2e-6,
+        recurrent_l1: float = 2e-6,
+        recurrent_l2: float = 0.0,
+        mask_value: float | None = -1.0,
+        n_epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        patience: int | None = 30,
+        min_delta: float = 1e-5,
+        validation_split: float = 0.1,
+        reduce_lr_patience: int | None = None,
+        weight_cutoff: float | None = 0.5,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+        predict_batch_size: int = 4096,
+        random_state: int | None = None,
+        verbose: bool = False,
+    ):
+        self.units = units
+        self.dropout = dropout
+        self.kernel_l1 = kernel_l1
+        self.kernel_l2 = kernel_l2
+        self.recurrent_l1 = recurrent_l1
+        self.recurrent_l2 = recurrent_l2
+        self.mask_value = mask_value
+        super().__init__(
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            min_delta=min_delta,
+            validation_split=validation_split,
+            reduce_lr_patience=reduce_lr_patience,
+            weight_cutoff=weight_cutoff,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            predict_batch_size=predict_batch_size,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return a tiny configuration for sktime's estimator checks."""
+        return [
+            {
+                "units": (3,),
+                "dropout": (0.1,),
+                "n_epochs": 2,
+                "batch_size": 16,
+                "patience": 1,
+                "validation_split": 0.2,
+                "run_eagerly": True,
+                "random_state": 0,
+            },
+            {
+                "units": (2, 2),
+                "dropout": 0.0,
+                "n_epochs": 1,
+                "weight_cutoff": None,
+                "validation_split": 0.0,
+                "patience": None,
+                "run_eagerly": True,
+                "random_state": 1,
+            },
+        ]
+
+
+class BiGRURegressor(BaseTserbenchDeepRegressor):
+    """M24's BiGRU regressor: 3 x [Bidirectional(GRU) -> Dropout] (20/16/8), Dense(1).
+
+    Parameters
+    ----------
+    units : sequence of int, default=(20, 16, 8)
+        Units of each recurrent layer.
+    dropout : float or sequence of float, default=(0.2, 0.2, 0.1)
+        Dropout after each recurrent layer.
+    kernel_l1, kernel_l2 : float, default=2e-6, 0.0
+        Regularisation of the input kernels.
+    recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
+        Regularisation of the recurrent kernels.
+    mask_value : float or None, default=-1.0
+        Padding value: unequal-length input (``df-list``, the ``raw``
+        variant) is padded at the end with it, and a ``Masking`` layer skips
+        those steps when the training data are padded.  None: no masking
+        (equal-length input only).
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+predict_batch_size, \
+random_state, verbose
+        Training parameters, see
+        :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
+        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
+        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        Fitted network with its ``Dense(1)`` head.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``val_loss``.
+    n_epochs_trained_, best_epoch_ : int
+        Epochs run; 1-based epoch of the kept weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tserbench.regressors._recurrent import BiGRURegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(20, 2, 12)), rng.normal(-1.5, 0.4, size=20)
+    >>> reg = BiGRURegressor(units=(4,), dropout=0.1, n_epochs=2, random_state=0)
+    >>> reg.fit(X, y).predict(X).shape
+    (20,)
+    """
+
+    _tags = {**UNEQUAL_LENGTH_TAGS}
+    _network_class = BiGRUNetwork
+    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
+
+    def __init__(
+        self,
+        units=(20, 16, 8),
+        dropout=(0.2, 0.2, 0.1),
+        kernel_l1: float = 2e-6,
+        kernel_l2: float = 0.0,
+        recurrent_l1: float = 2e-6,
+        recurrent_l2: float = 0.0,
+        mask_value: float | None = -1.0,
+        n_epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        patience: int | None = 30,
+        min_delta: float = 1e-5,
+        validation_split: float = 0.1,
+        reduce_lr_patience: int | None = None,
+        weight_cutoff: float | None = 0.5,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+        predict_batch_size: int = 4096,
+        random_state: int | None = None,
+        verbose: bool = False,
+    ):
+        self.units = units
+        self.dropout = dropout
+        self.kernel_l1 = kernel_l1
+        self.kernel_l2 = kernel_l2
+        self.recurrent_l1 = recurrent_l1
+        self.recurrent_l2 = recurrent_l2
+        self.mask_value = mask_value
+        super().__init__(
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            min_delta=min_delta,
+            validation_split=validation_split,
+            reduce_lr_patience=reduce_lr_patience,
+            weight_cutoff=weight_cutoff,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            predict_batch_size=predict_batch_size,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return a tiny configuration for sktime's estimator checks."""
+        return [
+            {
+                "units": (3,),
+                "dropout": (0.1,),
+                "n_epochs": 2,
+                "batch_size": 16,
+                "patience": 1,
+                "validation_split": 0.2,
+                "run_eagerly": True,
+                "random_state": 0,
+            },
+            {
+                "units": (2, 2),
+                "dropout": 0.0,
+                "n_epochs": 1,
+                "weight_cutoff": None,
+                "validation_split": 0.0,
+                "patience": None,
+                "run_eagerly": True,
+                "random_state": 1,
+            },
+        ]
+
+
+class DG22BiLSTMRegressor(BaseTserbenchDeepRegressor):
+    """DG22's best G-band model ``bilstm2p``: 2 x [BiLSTM(16) -> Dropout(0.1)], Dense(1).
+
+    Parameters
+    ----------
+    units : sequence of int, default=(16, 16)
+        Units of each recurrent layer.
+    dropout : float or sequence of float, default=(0.1, 0.1)
+        Dropout after each recurrent layer.
+    kernel_l1, kernel_l2 : float, default=0.0, 0.0
+        Regularisation of the input kernels.
+    recurrent_l1, recurrent_l2 : float, default=5e-6, 0.0
+        Regularisation of the recurrent kernels.
+    mask_value : float or None, default=-1.0
+        Padding value: unequal-length input (``df-list``, the ``raw``
+        variant) is padded at the end with it, and a ``Masking`` layer skips
+        those steps when the training data are padded.  None: no masking
+        (equal-length input only).
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+predict_batch_size, \
+random_state, verbose
+        Training parameters, see
+        :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
+        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
+        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        Fitted network with its ``Dense(1)`` head.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``val_loss``.
+    n_epochs_trained_, best_epoch_ : int
+        Epochs run; 1-based epoch of the kept weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tserbench.regressors._recurrent import DG22BiLSTMRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(20, 2, 12)), rng.normal(-1.5, 0.4, size=20)
+    >>> reg = DG22BiLSTMRegressor(units=(4,), dropout=0.1, n_epochs=2, random_state=0)
+    >>> reg.fit(X, y).predict(X).shape
+    (20,)
+    """
+
+    _tags = {**UNEQUAL_LENGTH_TAGS}
+    _network_class = DG22BiLSTMNetwork
+    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
+
+    def __init__(
+        self,
+        units=(16, 16),
+        dropout=(0.1, 0.1),
+        kernel_l1: float = 0.0,
+        kernel_l2: float = 0.0,
+        recurrent_l1: float = 5e-6,
+        recurrent_l2: float = 0.0,
+        mask_value: float | None = -1.0,
+        n_epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        patience: int | None = 30,
+        min_delta: float = 1e-5,
+        validation_split: float = 0.1,
+        reduce_lr_patience: int | None = None,
+        weight_cutoff: float | None = 0.5,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+        predict_batch_size: int = 4096,
+        random_state: int | None = None,
+        verbose: bool = False,
+    ):
+        self.units = units
+        self.dropout = dropout
+        self.kernel_l1 = kernel_l1
+        self.kernel_l2 = kernel_l2
+        self.recurrent_l1 = recurrent_l1
+        self.recurrent_l2 = recurrent_l2
+        self.mask_value = mask_value
+        super().__init__(
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            min_delta=min_delta,
+            validation_split=validation_split,
+            reduce_lr_patience=reduce_lr_patience,
+            weight_cutoff=weight_cutoff,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            predict_batch_size=predict_batch_size,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return a tiny configuration for sktime's estimator checks."""
+        return [
+            {
+                "units": (3,),
+                "dropout": (0.1,),
+                "n_epochs": 2,
+                "batch_size": 16,
+                "patience": 1,
+                "validation_split": 0.2,
+                "run_eagerly": True,
+                "random_state": 0,
+            },
+            {
+                "units": (2, 2),
+                "dropout": 0.0,
+                "n_epochs": 1,
+                "weight_cutoff": None,
+                "validation_split": 0.0,
+                "patience": None,
+                "run_eagerly": True,
+                "random_state": 1,
+            },
+        ]

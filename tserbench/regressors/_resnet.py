@@ -1,0 +1,116 @@
+"""M24's ResNet regressor (equal-length input only).
+
+Uses :class:`tserbench.networks.ResNetNetwork` (64 filters per block, as the
+task notes specify; ``n_filters=(64, 128, 128)`` gives M24's code / sktime).
+"""
+
+from __future__ import annotations
+
+from tserbench.networks import ResNetNetwork
+from tserbench.regressors._base import BaseTserbenchDeepRegressor
+
+__all__ = ["ResNetRegressor"]
+
+
+class ResNetRegressor(BaseTserbenchDeepRegressor):
+    """M24's ResNet regressor: 3 residual blocks, GAP, Dense(1).
+
+    Parameters
+    ----------
+    n_filters : sequence of int, default=(64, 64, 64)
+        Filters of each residual block.
+    kernel_sizes : sequence of int, default=(8, 5, 3)
+        Kernel lengths of the three convolutions of each block.
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+predict_batch_size, \
+random_state, verbose
+        Training parameters, see
+        :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
+        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
+        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        Fitted network with its ``Dense(1)`` head.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``val_loss``.
+    n_epochs_trained_, best_epoch_ : int
+        Epochs run; 1-based epoch of the kept weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tserbench.regressors._resnet import ResNetRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(20, 2, 12)), rng.normal(-1.5, 0.4, size=20)
+    >>> reg = ResNetRegressor(n_filters=(4,), kernel_sizes=(3,), n_epochs=2, random_state=0)
+    >>> reg.fit(X, y).predict(X).shape
+    (20,)
+    """
+
+    _network_class = ResNetNetwork
+    _network_params = ("n_filters", "kernel_sizes")
+
+    def __init__(
+        self,
+        n_filters=(64, 64, 64),
+        kernel_sizes=(8, 5, 3),
+        n_epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        patience: int | None = 30,
+        min_delta: float = 1e-5,
+        validation_split: float = 0.1,
+        reduce_lr_patience: int | None = None,
+        weight_cutoff: float | None = 0.5,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+        predict_batch_size: int = 4096,
+        random_state: int | None = None,
+        verbose: bool = False,
+    ):
+        self.n_filters = n_filters
+        self.kernel_sizes = kernel_sizes
+        super().__init__(
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            min_delta=min_delta,
+            validation_split=validation_split,
+            reduce_lr_patience=reduce_lr_patience,
+            weight_cutoff=weight_cutoff,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            predict_batch_size=predict_batch_size,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return a tiny configuration for sktime's estimator checks."""
+        return [
+            {
+                "n_filters": (4,),
+                "kernel_sizes": (3,),
+                "n_epochs": 2,
+                "batch_size": 16,
+                "patience": 1,
+                "validation_split": 0.2,
+                "run_eagerly": True,
+                "random_state": 0,
+            },
+            {
+                "n_filters": (2, 3),
+                "kernel_sizes": (2, 3),
+                "n_epochs": 1,
+                "weight_cutoff": None,
+                "validation_split": 0.0,
+                "patience": None,
+                "run_eagerly": True,
+                "random_state": 1,
+            },
+        ]
