@@ -194,7 +194,10 @@ def build_leaderboard(results_dir: str | Path, out_dir: str | Path, *, name: str
     out_dir = Path(out_dir)
     generated_by = generated_by or _equivalent_command(results_dir, out_dir, name)
     lb = collect(results_dir, data_home=data_home, generated_by=generated_by)
-    lb.doc["name"] = name or out_dir.resolve().name
+    # default name: the folder (leaderboard/<name>/), or the dataset when the
+    # folder is the runner's generic OUT/leaderboard
+    folder = out_dir.resolve().name
+    lb.doc["name"] = name or (lb.doc.get("dataset") if folder == "leaderboard" else None) or folder
     for model, oof in lb.oof.items():
         _io.atomic_write_csv(out_dir / "oof" / f"{model}.csv", oof[list(OOF_COLUMNS)])
     _io.atomic_write_text(out_dir / "leaderboard.md", _render.to_markdown(lb))
