@@ -93,4 +93,9 @@ def make_sampler(name: str = "tpe", seed: int | None = None) -> BaseSampler:
         factory = SAMPLERS[name]
     except KeyError:
         raise ConfigError(f"unknown sampler {name!r}; choose {', '.join(SAMPLERS)}") from None
+    if name == "cmaes":
+        import importlib.util
+
+        if importlib.util.find_spec("cmaes") is None:
+            raise ConfigError("sampler 'cmaes' needs the 'cmaes' package: pip install cmaes")
     return PerTrialSeedSampler(factory, seed)

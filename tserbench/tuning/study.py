@@ -289,6 +289,8 @@ def tune(
     fixed_params = _jsonable(dict(fixed_params or {}))
     dataset_params = _jsonable(dict(dataset_params or {}))
     validate_space(model, fixed=list(fixed_params))
+    make_sampler(sampler)  # fail on a bad sampler/pruner before loading any data
+    make_pruner(pruner)
 
     data = load_tuning_data(
         dataset,
