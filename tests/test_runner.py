@@ -363,3 +363,17 @@ def test_dg22_predefined_folds_end_to_end(tmp_path):
     assert len(oof) == len(ref) == 4458  # every DG22 star once, ids intact (int64, never float)
     assert (oof["fold"] == oof["fold_dg22"]).all()  # DG22's own folds
     assert np.allclose(oof["y_true"], oof["y_true_dg22"])
+
+
+@pytest.mark.slow
+def test_deep_model_serial_equals_parallel(tmp_path):
+    """A real Keras regressor gives identical metrics in-process and in loky workers."""
+    pytest.importorskip("tensorflow")
+    kw = dict(folds="2x1", seed=2, dataset_params={"n_stars": 40}, progress=False,
+              params={"gru": {"n_epochs": 2, "units": [4, 4, 2], "patience": None}})
+    serial = run_benchmark("rrab-synthetic", ["gru"], out=tmp_path / "s", n_jobs=1, **kw)
+    parallel = run_benchmark("rrab-synthetic", ["gru"], out=tmp_path / "p", n_jobs=2, **kw)
+    assert _metrics(serial, "gru") == _metrics(parallel, "gru")
+    jobs = ResultStore(serial).read_jobs("gru")
+    assert [j["epochs"] for j in jobs] == [2, 2]
+    assert len(jobs[0]["history"]["loss"]) == 2
