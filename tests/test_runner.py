@@ -345,14 +345,8 @@ def test_cli_no_arguments_is_the_quick_default_run(main, tmp_path, monkeypatch):
 
 
 @pytest.mark.realdata
-def test_dg22_predefined_folds_end_to_end(tmp_path):
-    import os
-    from pathlib import Path
-
-    home = os.environ.get("TSERBENCH_DATA")
-    oof_file = Path(home or ".") / "dekany2022_gaia_g" / "dekany2022_bilstm_oof_val.dat"
-    if not home or not oof_file.exists():
-        pytest.skip("TSERBENCH_DATA not set / DG22 files missing")
+def test_dg22_predefined_folds_end_to_end(tmp_path, dg22_home):
+    oof_file = dg22_home / "dekany2022_gaia_g" / "dekany2022_bilstm_oof_val.dat"
     ref = pd.read_csv(oof_file, sep=r"\s+", header=None, names=["source_id", "fold", "y_true", "y_pred"],
                       dtype={"source_id": "int64", "fold": "int64"})
     out = run_benchmark("rrab-gaia-dg22", ["fourier-linear"], out=tmp_path / "dg22", progress=False)
