@@ -123,14 +123,19 @@ def test_predefined_folds_and_inverse_variance_weights(tmp_path):
 
 
 def test_density_weights_when_no_target_errors(tmp_path):
-    try:
-        from tserbench.preprocessing import DensityWeighter  # noqa: F401
-    except ImportError:
-        pytest.skip("tserbench.preprocessing.DensityWeighter not available yet")
-    out = run_benchmark(PanelDataset(), [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False)
-    job = ResultStore(out).read_jobs("lin")[0]
+    from tserbench.preprocessing import DensityWeighter
+
+    ds = PanelDataset()
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False)
+    job = ResultStore(out).read_jobs("lin")[2]
     assert job["weights"].startswith("DG22 density weights fitted on the training part")
     assert {"wrmse", "wmae"} <= set(job["metrics"]["val"]) and {"wrmse", "wmae"} <= set(job["metrics"]["train"])
+    # the weights come from the training targets of the fold only
+    oof = ResultStore(out).read_oof("lin")
+    part = oof[oof.fold == 2]
+    w = DensityWeighter().fit(ds.y[ds.folds != 2]).transform(part["y_true"].to_numpy())
+    expected = np.sum(w * np.abs(part.y_true - part.y_pred)) / np.sum(w)
+    assert job["metrics"]["val"]["wmae"] == pytest.approx(expected)
 
 
 def test_resume_reruns_only_unfinished_jobs(tmp_path, monkeypatch, capsys):
