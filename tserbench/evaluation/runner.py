@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import inspect
 import json
 import os
 import platform
@@ -29,7 +28,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +37,12 @@ import pandas as pd
 
 from tserbench import __version__
 from tserbench._io import atomic_write_json
+from tserbench.evaluation._progress import Reporter
+from tserbench.evaluation.data import TARGET_ERROR_COLUMNS, VARIANTS, BenchmarkData, load_benchmark_data, take_rows
 from tserbench.evaluation.metrics import score
 from tserbench.evaluation.splitters import make_splitter, parse_folds
 from tserbench.evaluation.store import ResultStore
-from tserbench.exceptions import ConfigError, DataError
+from tserbench.exceptions import ConfigError
 
 __all__ = [
     "BenchmarkData",
@@ -54,154 +55,6 @@ __all__ = [
     "TARGET_ERROR_COLUMNS",
     "VARIANTS",
 ]
-
-#: Metadata columns holding the 1-sigma error of the target; when present the
-#: w-metrics use inverse-variance weights ``1 / err**2`` (M24, DG22).
-TARGET_ERROR_COLUMNS: tuple[str, ...] = ("y_err", "feh_err", "target_err")
-
-VARIANTS: tuple[str, ...] = ("full", "spline", "raw")
-
-
-# ---------------------------------------------------------------------------
-# data
-# ---------------------------------------------------------------------------
-@dataclass
-class BenchmarkData:
-    """Everything a job needs, as plain arrays (picklable, scatterable).
-
-    Parameters
-    ----------
-    name : str
-        Dataset name.
-    X : numpy.ndarray or list
-        Panel: numpy3D ``(n, channels, length)`` or a df-list (unequal length).
-    y : numpy.ndarray
-        Float targets, shape ``(n,)``.
-    source_id : numpy.ndarray
-        int64 identifiers, shape ``(n,)`` (row numbers if the dataset has none).
-    folds : numpy.ndarray or None
-        Predefined fold of each instance.
-    y_err : numpy.ndarray or None
-        Target errors (1 sigma), if the dataset publishes them.
-    variant : str or None
-        Preprocessing variant, or None for datasets without variants.
-    params : dict
-        Dataset parameters (without ``variant``).
-    """
-
-    name: str
-    X: Any
-    y: np.ndarray
-    source_id: np.ndarray
-    folds: np.ndarray | None = None
-    y_err: np.ndarray | None = None
-    variant: str | None = "full"
-    params: dict = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-
-def _dataset_name(ds) -> str:
-    for getter in (lambda: ds.get_tag("name"), lambda: ds.name):
-        try:
-            name = getter()
-        except Exception:  # noqa: BLE001 - a missing tag/attribute, any kind
-            continue
-        if isinstance(name, str) and name:
-            return name
-    return type(ds).__name__
-
-
-def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params: Mapping | None = None) -> BenchmarkData:
-    """Load a dataset (registry name or dataset object) into :class:`BenchmarkData`.
-
-    Parameters
-    ----------
-    dataset : str or sktime dataset object
-        A name for :func:`tserbench.datasets.get_dataset`, or an object with
-        ``load("X", "y")`` and optionally ``metadata`` and ``folds``.
-    variant : {"full", "spline", "raw"} or None
-        Preprocessing variant, passed to the registry as ``variant=``.
-        Datasets without variants (tecator, covid3month) accept only the
-        default ``"full"``, which is then recorded as None.
-    dataset_params : mapping, optional
-        Further parameters of the dataset (e.g. ``n_stars`` of the synthetic set).
-
-    Returns
-    -------
-    BenchmarkData
-    """
-    dataset_params = dict(dataset_params or {})
-    if variant is not None and variant not in VARIANTS:
-        raise ConfigError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
-    if isinstance(dataset, str):
-        from tserbench.datasets import dataset_info, get_dataset
-
-        name = dataset
-        if "variant" in dataset_params:
-            raise ConfigError("give the variant as variant=, not inside dataset_params")
-        cls = dataset_info(name).load_class()
-        if "variant" not in inspect.signature(cls).parameters:  # tecator, covid3month
-            if variant not in (None, "full"):
-                raise ConfigError(f"dataset {name!r} has no preprocessing variants; drop variant={variant!r}")
-            variant = None
-        ds = get_dataset(name, variant=variant, **dataset_params) if variant else get_dataset(name, **dataset_params)
-    else:
-        ds = dataset
-        name = _dataset_name(ds)
-        variant = getattr(ds, "variant", variant)
-    X, y = ds.load("X", "y")
-    y = np.asarray(y, dtype=float).reshape(len(y), -1)
-    if y.shape[1] != 1:
-        raise DataError(f"dataset {name!r}: expected one target per instance, got {y.shape[1]}")
-    y = y.ravel()
-    if not np.all(np.isfinite(y)):
-        raise DataError(f"dataset {name!r}: {int((~np.isfinite(y)).sum())} targets are NaN or inf")
-    try:
-        meta = ds.metadata
-    except Exception:  # noqa: BLE001 - datasets without metadata (tecator)
-        meta = None
-    n = len(y)
-    source_id = np.arange(n, dtype=np.int64)
-    y_err = None
-    if isinstance(meta, pd.DataFrame):
-        if len(meta) != n:
-            raise DataError(f"dataset {name!r}: metadata has {len(meta)} rows for {n} instances")
-        if "source_id" in meta.columns:
-            source_id = meta["source_id"].to_numpy()
-            if not np.issubdtype(source_id.dtype, np.integer):
-                raise DataError(f"dataset {name!r}: metadata source_id is {source_id.dtype}, expected int64")
-            source_id = source_id.astype(np.int64)
-        for col in TARGET_ERROR_COLUMNS:
-            if col in meta.columns:
-                y_err = meta[col].to_numpy(dtype=float)
-                if not np.all(np.isfinite(y_err) & (y_err > 0)):
-                    raise DataError(f"dataset {name!r}: column {col} must be finite and > 0")
-                break
-    folds = getattr(ds, "folds", None)
-    if folds is not None:
-        folds = np.asarray(folds)
-        if len(folds) != n:
-            raise DataError(f"dataset {name!r}: {len(folds)} fold labels for {n} instances")
-    return BenchmarkData(
-        name=name, X=X, y=y, source_id=source_id, folds=folds, y_err=y_err, variant=variant, params=dataset_params
-    )
-
-
-def _take(X, idx: np.ndarray):
-    """Rows ``idx`` of a panel (numpy3D, df-list, or anything sktime can slice)."""
-    if isinstance(X, np.ndarray):
-        return X[idx]
-    if isinstance(X, list):
-        return [X[i] for i in idx]
-    if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):  # pd-multiindex
-        keys = X.index.get_level_values(0).unique()[idx]
-        return X.loc[keys]
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        return X.iloc[idx]
-    raise TypeError(f"cannot take rows of a panel of type {type(X).__name__}")
-
 
 # ---------------------------------------------------------------------------
 # one job
@@ -349,8 +202,8 @@ def run_job(
     est = clone(estimator)
     random_state = job_seed(seed, model, repeat, fold)
     _set_random_state(est, random_state)
-    X_train, y_train = _take(data.X, train), data.y[train]
-    X_val, y_val = _take(data.X, test), data.y[test]
+    X_train, y_train = take_rows(data.X, train), data.y[train]
+    X_val, y_val = take_rows(data.X, test), data.y[test]
 
     started = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.perf_counter()
@@ -463,86 +316,6 @@ def _params_record(estimator) -> dict:
         for k, v in estimator.get_params(deep=False).items()
         if not (k == "random_state" or k.endswith("__random_state"))
     }
-
-
-# ---------------------------------------------------------------------------
-# progress
-# ---------------------------------------------------------------------------
-class _Reporter:
-    """Rich progress bar on a terminal, one plain line per job otherwise."""
-
-    def __init__(self, total: int, skipped: int, enabled: bool, stream=None):
-        self.total = total
-        self.done = 0
-        self.enabled = enabled
-        self.stream = stream or sys.stdout
-        self.t0 = time.perf_counter()
-        self._rich = None
-        self._task = None
-        if enabled and skipped:
-            self._line(f"resuming: {skipped} finished job(s) kept, {total} to run")
-        if enabled and total and getattr(self.stream, "isatty", lambda: False)():
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._rich = Progress(
-                SpinnerColumn(),
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(file=self.stream),
-                transient=False,
-            )
-            self._rich.start()
-            self._task = self._rich.add_task("cross-validation", total=total)
-
-    def _line(self, text: str) -> None:
-        if self._rich is not None:
-            self._rich.console.print(text, highlight=False, markup=False)
-        else:
-            print(text, file=self.stream, flush=True)
-
-    def job_done(self, result: JobResult) -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        rec = result.record
-        val = rec["metrics"]["val"]
-        epochs = f", {rec['epochs']} epochs" if rec.get("epochs") is not None else ""
-        elapsed = time.perf_counter() - self.t0
-        eta = elapsed / self.done * (self.total - self.done)
-        width = len(str(self.total))
-        text = (
-            f"[{self.done:>{width}}/{self.total}] {result.model} r{result.repeat} f{result.fold}: "
-            f"val RMSE {val['rmse']:.4f} MAE {val['mae']:.4f} R2 {val['r2']:.4f} "
-            f"(fit {rec['fit_seconds']:.1f} s{epochs})"
-        )
-        if self._rich is None:
-            text += f"  ETA {_fmt_seconds(eta)}"
-        self._line(text)
-        if self._rich is not None:
-            self._rich.update(self._task, advance=1, description=f"cross-validation (last: {result.model} r{result.repeat} f{result.fold}{epochs})")
-
-    def close(self) -> None:
-        if self._rich is not None:
-            self._rich.stop()
-            self._rich = None
-
-
-def _fmt_seconds(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
 # ---------------------------------------------------------------------------
@@ -702,7 +475,7 @@ def run_benchmark(
             else:
                 tasks.append((name, est, repeat, fold, train, test))
 
-    reporter = _Reporter(len(tasks), skipped, progress)
+    reporter = Reporter(len(tasks), skipped, progress)
     try:
         for result in _execute(
             tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models

@@ -201,7 +201,7 @@ class PredefinedFolds(BaseCrossValidator):
     --------
     >>> from tserbench.evaluation import PredefinedFolds
     >>> cv = PredefinedFolds([0, 1, 0, 1, -1])
-    >>> [(list(tr), list(te)) for tr, te in cv.split([0] * 5)]
+    >>> [(tr.tolist(), te.tolist()) for tr, te in cv.split([0] * 5)]
     [([1, 3, 4], [0, 2]), ([0, 2, 4], [1, 3])]
     """
 
