@@ -138,6 +138,16 @@ def test_density_weights_when_no_target_errors(tmp_path):
     assert job["metrics"]["val"]["wmae"] == pytest.approx(expected)
 
 
+def test_density_weights_on_another_target_scale(tmp_path):
+    ds = PanelDataset()  # like tecator: no RRab variants, targets in % (DG22's [Fe/H] cutoff is meaningless)
+    ds.y = ds.y * 100.0
+    ds.variant = None
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False)
+    assert ResultStore(out).read_run()["variant"] is None
+    job = ResultStore(out).read_jobs("lin")[0]
+    assert job["weights"].endswith("(cutoff=0.0)") and "wrmse" in job["metrics"]["val"]
+
+
 def test_resume_reruns_only_unfinished_jobs(tmp_path, monkeypatch, capsys):
     ds = PanelDataset()
     models = [("a", NoisyLinearRegressor()), ("b", NoisyLinearRegressor(noise=0.2))]

@@ -114,29 +114,34 @@ def _epochs_of(estimator, history) -> int | None:
     return None
 
 
+#: DG22's density cutoff (KDE density of [Fe/H] in dex) for the RRab datasets.
+#: It is an absolute density, meaningless on other target scales; datasets
+#: without RRab variants (tecator, covid3month) use cutoff 0: plain inverse
+#: density, min-max scaled, no tail clipping.
+RRAB_DENSITY_CUTOFF = 0.5
+
+
 def _metric_weights(data: BenchmarkData, y_train: np.ndarray, train, test):
     """Weights of the w-metrics for the training and validation parts, and their description."""
     if data.y_err is not None:
         return 1.0 / data.y_err[train] ** 2, 1.0 / data.y_err[test] ** 2, "inverse target variance"
+    cutoff = RRAB_DENSITY_CUTOFF if data.variant is not None else 0.0
     try:
-        w_train, w_val, desc = _density_weights(y_train.tobytes(), data.y[test].tobytes())
+        w_train, w_val, desc = _density_weights(y_train.tobytes(), data.y[test].tobytes(), cutoff)
     except ImportError:
         return None, None, None
     return np.frombuffer(w_train), np.frombuffer(w_val), desc
 
 
 @functools.lru_cache(maxsize=8)
-def _density_weights(y_train: bytes, y_val: bytes) -> tuple[bytes, bytes, str]:
+def _density_weights(y_train: bytes, y_val: bytes, cutoff: float) -> tuple[bytes, bytes, str]:
     """DG22 density weights fitted on the training targets (cached: every model of a fold shares them)."""
     from tserbench.preprocessing import DensityWeighter
 
-    weighter = DensityWeighter()
+    weighter = DensityWeighter(cutoff=cutoff)
     w_train = weighter.fit_transform(np.frombuffer(y_train))  # fitted on the training part only
     w_val = weighter.transform(np.frombuffer(y_val))
-    desc = "DG22 density weights fitted on the training part"
-    cutoff = getattr(weighter, "cutoff", None)
-    if cutoff is not None:
-        desc += f" (cutoff={cutoff})"
+    desc = f"DG22 density weights fitted on the training part (cutoff={cutoff})"
     return np.asarray(w_train, dtype=float).tobytes(), np.asarray(w_val, dtype=float).tobytes(), desc
 
 
