@@ -12,8 +12,11 @@ error.  Where a dataset publishes those errors (a ``y_err``/``feh_err``
 column in its metadata) the runner uses ``1 / err**2``; otherwise (DG22's
 published set and the synthetic set carry none) it uses the DG22 density
 weights (:class:`tserbench.preprocessing.DensityWeighter`) fitted on the
-training targets of the fold only.  The runner records its choice in each
-job's JSON (``"weights"``).
+training targets of the fold only, with DG22's density cutoff 0.5 for the
+RRab [Fe/H] datasets and cutoff 0 (plain inverse density, no tail clipping)
+for datasets on other target scales (tecator, covid3month), where an
+absolute density cutoff in dex means nothing.  The runner records its
+choice in each job's JSON (``"weights"``).
 
 A non-finite prediction raises :class:`PredictionError` naming where it came
 from; a NaN never reaches a metric table.
