@@ -283,6 +283,22 @@ def test_params_spec(tmp_path):
         load_params_spec(str(tmp_path / "run"), ["fcn"])
 
 
+def test_params_spec_from_a_tuning_study(monkeypatch):
+    import tserbench.tuning
+    from tserbench.evaluation._cli import load_params_spec
+
+    asked = []
+
+    def fake_load_params(spec):
+        asked.append(spec)
+        return {"gru": {"units": (8, 4, 2)}, "fcn": {"n_epochs": 3}}
+
+    monkeypatch.setattr(tserbench.tuning, "load_params", fake_load_params, raising=False)
+    spec = "sqlite:///tserbench-optuna.db:rrab-synthetic-gru-h0"
+    assert load_params_spec(spec, ["gru"]) == {"gru": {"units": (8, 4, 2)}}
+    assert asked == [spec]
+
+
 @pytest.fixture
 def main(monkeypatch):
     """``tserbench.cli.main`` with only the ``run`` sub-command (independent of the other CLIs)."""

@@ -63,8 +63,9 @@ def register(subparsers) -> None:
         default=None,
         metavar="SPEC",
         help=(
-            "hyper-parameters: a JSON file {model: {param: value}}, inline JSON of the same form, "
-            "or an earlier result folder (its <model>/params.json)"
+            "hyper-parameters: a JSON file {model: {param: value}} (e.g. from 'tserbench tune export'), "
+            "inline JSON of the same form, an earlier result folder (its <model>/params.json), "
+            "or STORAGE_URL:STUDY of a tune study"
         ),
     )
     p.add_argument("--save-models", action="store_true", help="keep every fitted fold model under OUT/<model>/models/")
@@ -98,7 +99,9 @@ def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
     Parameters
     ----------
     spec : str or None
-        A JSON file, inline JSON (starting with ``{``) or a result folder.
+        A JSON file, inline JSON (starting with ``{``), an earlier result
+        folder, or ``STORAGE_URL:STUDY`` of a ``tserbench tune`` study
+        (read with :func:`tserbench.tuning.load_params`).
     models : list of str
         Models of the run; entries for other models are ignored (a file may
         hold the tuned parameters of many models).
@@ -124,6 +127,10 @@ def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
         return found
     elif path.is_file():
         source, text = str(path), path.read_text(encoding="utf-8")
+    elif "://" in spec:  # STORAGE_URL:STUDY, the best trial of a `tserbench tune` study
+        from tserbench.tuning import load_params
+
+        return {m: dict(p) for m, p in load_params(spec).items() if m in models}
     else:
         raise ConfigError(f"--params-from {spec!r}: no such file or folder")
     try:
