@@ -55,7 +55,7 @@ random_state, verbose
     >>> from tserbench.regressors._conv_recurrent import ConvLSTMRegressor
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.normal(size=(20, 2, 12)), rng.normal(-1.5, 0.4, size=20)
-    >>> reg = ConvLSTMRegressor(filter_sizes=(4,), kernel_sizes=(3,), units=(2,), n_epochs=2, random_state=0)
+    >>> reg = ConvLSTMRegressor(filter_sizes=(4,), kernel_sizes=(3,), units=(2,), dropout=0.1, n_epochs=2, random_state=0)
     >>> reg.fit(X, y).predict(X).shape
     (20,)
     """
@@ -188,7 +188,7 @@ random_state, verbose
     >>> from tserbench.regressors._conv_recurrent import ConvGRURegressor
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.normal(size=(20, 2, 12)), rng.normal(-1.5, 0.4, size=20)
-    >>> reg = ConvGRURegressor(filter_sizes=(4,), kernel_sizes=(3,), units=(2,), n_epochs=2, random_state=0)
+    >>> reg = ConvGRURegressor(filter_sizes=(4,), kernel_sizes=(3,), units=(2,), dropout=0.1, n_epochs=2, random_state=0)
     >>> reg.fit(X, y).predict(X).shape
     (20,)
     """
