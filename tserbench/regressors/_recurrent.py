@@ -27,7 +27,45 @@ __all__ = [
 ]
 
 
-class LSTMRegressor(BaseTserbenchDeepRegressor):
+class _RecurrentRegressor(BaseTserbenchDeepRegressor):
+    """Shared tags, network parameters and test parameters of the recurrent regressors.
+
+    Each subclass keeps its own ``__init__``: sktime reads the parameters and
+    their defaults (which differ per model) from its signature.
+    """
+
+    _tags = {**UNEQUAL_LENGTH_TAGS}
+    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value")
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return a tiny configuration for sktime's estimator checks."""
+        return [
+            {
+                "units": (3,),
+                "dropout": (0.1,),
+                "n_epochs": 2,
+                "batch_size": 16,
+                "patience": 1,
+                "validation_split": 0.2,
+                "run_eagerly": True,
+                "random_state": 0,
+            },
+            {
+                "units": (2, 2),
+                "dropout": 0.0,
+                "n_epochs": 1,
+                "weight_cutoff": None,
+                "validation_split": 0.0,
+                "patience": None,
+                "run_eagerly": True,
+                "random_state": 1,
+            },
+        ]
+
+
+
+class LSTMRegressor(_RecurrentRegressor):
     """M24's LSTM regressor: 3 x [LSTM -> Dropout] (20/16/8 units), Dense(1).
 
     Parameters
@@ -74,9 +112,7 @@ random_state, verbose
     (20,)
     """
 
-    _tags = {**UNEQUAL_LENGTH_TAGS}
     _network_class = LSTMNetwork
-    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
 
     def __init__(
         self,
@@ -124,34 +160,8 @@ random_state, verbose
             verbose=verbose,
         )
 
-    @classmethod
-    def get_test_params(cls, parameter_set="default"):
-        """Return a tiny configuration for sktime's estimator checks."""
-        return [
-            {
-                "units": (3,),
-                "dropout": (0.1,),
-                "n_epochs": 2,
-                "batch_size": 16,
-                "patience": 1,
-                "validation_split": 0.2,
-                "run_eagerly": True,
-                "random_state": 0,
-            },
-            {
-                "units": (2, 2),
-                "dropout": 0.0,
-                "n_epochs": 1,
-                "weight_cutoff": None,
-                "validation_split": 0.0,
-                "patience": None,
-                "run_eagerly": True,
-                "random_state": 1,
-            },
-        ]
 
-
-class BiLSTMRegressor(BaseTserbenchDeepRegressor):
+class BiLSTMRegressor(_RecurrentRegressor):
     """M24's BiLSTM regressor: 3 x [Bidirectional(LSTM) -> Dropout] (20/16/8), Dense(1).
 
     Parameters
@@ -198,9 +208,7 @@ random_state, verbose
     (20,)
     """
 
-    _tags = {**UNEQUAL_LENGTH_TAGS}
     _network_class = BiLSTMNetwork
-    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
 
     def __init__(
         self,
@@ -248,34 +256,8 @@ random_state, verbose
             verbose=verbose,
         )
 
-    @classmethod
-    def get_test_params(cls, parameter_set="default"):
-        """Return a tiny configuration for sktime's estimator checks."""
-        return [
-            {
-                "units": (3,),
-                "dropout": (0.1,),
-                "n_epochs": 2,
-                "batch_size": 16,
-                "patience": 1,
-                "validation_split": 0.2,
-                "run_eagerly": True,
-                "random_state": 0,
-            },
-            {
-                "units": (2, 2),
-                "dropout": 0.0,
-                "n_epochs": 1,
-                "weight_cutoff": None,
-                "validation_split": 0.0,
-                "patience": None,
-                "run_eagerly": True,
-                "random_state": 1,
-            },
-        ]
 
-
-class GRURegressor(BaseTserbenchDeepRegressor):
+class GRURegressor(_RecurrentRegressor):
     """M24's GRU regressor (best in M24): 3 x [GRU -> Dropout] (20/16/8 units), Dense(1).
 
     Parameters
@@ -322,9 +304,7 @@ random_state, verbose
     (20,)
     """
 
-    _tags = {**UNEQUAL_LENGTH_TAGS}
     _network_class = GRUNetwork
-    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
 
     def __init__(
         self,
@@ -372,34 +352,8 @@ random_state, verbose
             verbose=verbose,
         )
 
-    @classmethod
-    def get_test_params(cls, parameter_set="default"):
-        """Return a tiny configuration for sktime's estimator checks."""
-        return [
-            {
-                "units": (3,),
-                "dropout": (0.1,),
-                "n_epochs": 2,
-                "batch_size": 16,
-                "patience": 1,
-                "validation_split": 0.2,
-                "run_eagerly": True,
-                "random_state": 0,
-            },
-            {
-                "units": (2, 2),
-                "dropout": 0.0,
-                "n_epochs": 1,
-                "weight_cutoff": None,
-                "validation_split": 0.0,
-                "patience": None,
-                "run_eagerly": True,
-                "random_state": 1,
-            },
-        ]
 
-
-class BiGRURegressor(BaseTserbenchDeepRegressor):
+class BiGRURegressor(_RecurrentRegressor):
     """M24's BiGRU regressor: 3 x [Bidirectional(GRU) -> Dropout] (20/16/8), Dense(1).
 
     Parameters
@@ -446,9 +400,7 @@ random_state, verbose
     (20,)
     """
 
-    _tags = {**UNEQUAL_LENGTH_TAGS}
     _network_class = BiGRUNetwork
-    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
 
     def __init__(
         self,
@@ -496,34 +448,8 @@ random_state, verbose
             verbose=verbose,
         )
 
-    @classmethod
-    def get_test_params(cls, parameter_set="default"):
-        """Return a tiny configuration for sktime's estimator checks."""
-        return [
-            {
-                "units": (3,),
-                "dropout": (0.1,),
-                "n_epochs": 2,
-                "batch_size": 16,
-                "patience": 1,
-                "validation_split": 0.2,
-                "run_eagerly": True,
-                "random_state": 0,
-            },
-            {
-                "units": (2, 2),
-                "dropout": 0.0,
-                "n_epochs": 1,
-                "weight_cutoff": None,
-                "validation_split": 0.0,
-                "patience": None,
-                "run_eagerly": True,
-                "random_state": 1,
-            },
-        ]
 
-
-class DG22BiLSTMRegressor(BaseTserbenchDeepRegressor):
+class DG22BiLSTMRegressor(_RecurrentRegressor):
     """DG22's best G-band model ``bilstm2p``: 2 x [BiLSTM(16) -> Dropout(0.1)], Dense(1).
 
     Parameters
@@ -570,9 +496,7 @@ random_state, verbose
     (20,)
     """
 
-    _tags = {**UNEQUAL_LENGTH_TAGS}
     _network_class = DG22BiLSTMNetwork
-    _network_params = ("units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2", "mask_value",)
 
     def __init__(
         self,
@@ -619,29 +543,3 @@ random_state, verbose
             random_state=random_state,
             verbose=verbose,
         )
-
-    @classmethod
-    def get_test_params(cls, parameter_set="default"):
-        """Return a tiny configuration for sktime's estimator checks."""
-        return [
-            {
-                "units": (3,),
-                "dropout": (0.1,),
-                "n_epochs": 2,
-                "batch_size": 16,
-                "patience": 1,
-                "validation_split": 0.2,
-                "run_eagerly": True,
-                "random_state": 0,
-            },
-            {
-                "units": (2, 2),
-                "dropout": 0.0,
-                "n_epochs": 1,
-                "weight_cutoff": None,
-                "validation_split": 0.0,
-                "patience": None,
-                "run_eagerly": True,
-                "random_state": 1,
-            },
-        ]
