@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    # `kill PID` (SIGTERM) takes the same path as Ctrl-C, so joblib stops its
+    # worker processes instead of leaving them training as orphans.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         return int(args.func(args) or 0)
     except TserbenchError as exc:
@@ -63,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tserbench: interrupted; finished work is kept, re-run to resume", file=sys.stderr)
         return 130
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":  # pragma: no cover
