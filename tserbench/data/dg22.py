@@ -43,7 +43,7 @@ from tserbench.data._lightcurves import (
 from tserbench.data._manifest import bundled_path, load_manifest, verify_sha256
 from tserbench.exceptions import DataError, LightCurveError
 
-__all__ = ["read_dg22", "dg22_dir", "DG22_DATASET", "DG22_MANIFEST"]
+__all__ = ["read_dg22", "read_period_table", "dg22_dir", "DG22_DATASET", "DG22_MANIFEST"]
 
 DG22_DATASET = "rrab-gaia-dg22"
 DG22_MANIFEST = "dekany2022_gaia_g.json"
@@ -114,21 +114,29 @@ def _read_targets(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"source_id": ids, "fold": fold, "feh": feh, "feh_pred_dg22": pred})
 
 
-def _read_periods(path: Path) -> pd.Series:
-    """Periods indexed by source_id (int64)."""
+def read_period_table(path: str | os.PathLike) -> pd.Series:
+    """Read a ``source_id,period`` CSV into a Series of periods indexed by int64 source_id.
+
+    Used for DG22's ``periods_recovered.csv`` and for user-given period
+    tables (``tserbench predict --periods``).  Ids are parsed as text, never
+    through a float; a missing file, a missing column, a non-integer id or a
+    duplicated id is a :class:`~tserbench.exceptions.DataError` naming the file.
+    """
     try:
         raw = pd.read_csv(path, dtype={"source_id": str})
+    except FileNotFoundError:
+        raise DataError("period table not found", path=path) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot parse period table: {exc}", path=path) from None
     missing = {"source_id", "period"} - set(raw.columns)
     if missing:
-        raise DataError(f"missing column(s) {sorted(missing)}", path=path)
+        raise DataError(f"period table needs columns source_id,period; missing {sorted(missing)}", path=path)
     ids = []
     for i, s in enumerate(raw["source_id"].to_numpy()):
         try:
             ids.append(parse_source_id(s))
         except LightCurveError:
-            raise DataError(f"row {i + 1}: source_id {s!r} is not an integer", path=path) from None
+            raise DataError(f"line {i + 2}: source_id {s!r} is not an integer", path=path) from None
     period = pd.to_numeric(raw["period"], errors="coerce").to_numpy(dtype=np.float64)
     out = pd.Series(period, index=pd.Index(np.array(ids, dtype=np.int64), name="source_id"), name="period")
     if out.index.duplicated().any():
@@ -215,7 +223,7 @@ def read_dg22(
             verify_sha256(p, expected[p.name])
 
     table = _read_targets(targets_path)
-    periods = _read_periods(periods_path)
+    periods = read_period_table(periods_path)
     ids = table["source_id"].to_numpy()
     missing = ~pd.Index(ids).isin(periods.index)
     if missing.any():

@@ -151,9 +151,10 @@ def _read_dg22_inputs(inputs: list[str], periods_csv: str):
     import numpy as np
 
     from tserbench.data._lightcurves import Rejection, merge_duplicate_phases, parse_source_id, validate_batch
+    from tserbench.data.dg22 import read_period_table
     from tserbench.exceptions import DataError, LightCurveError
 
-    periods = _read_period_table(periods_csv)
+    periods = read_period_table(periods_csv)
     members: list[tuple[str, str, bytes]] = []  # (id text, where, bytes)
     for name in inputs:
         path = Path(name)
@@ -200,32 +201,3 @@ def _read_dg22_inputs(inputs: list[str], periods_csv: str):
         wheres.append(where)
     lcs, rejected = validate_batch(ids, phases, mags, pers, paths=wheres, errors="skip")
     return lcs, rejections + rejected
-
-
-def _read_period_table(path: str):
-    import numpy as np
-    import pandas as pd
-
-    from tserbench.data._lightcurves import parse_source_id
-    from tserbench.exceptions import DataError, LightCurveError
-
-    try:
-        raw = pd.read_csv(path, dtype={"source_id": str})
-    except FileNotFoundError:
-        raise DataError("period table not found", path=path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot parse period table: {exc}", path=path) from None
-    missing = {"source_id", "period"} - set(raw.columns)
-    if missing:
-        raise DataError(f"period table needs columns source_id,period; missing {sorted(missing)}", path=path)
-    ids = []
-    for i, s in enumerate(raw["source_id"].to_numpy()):
-        try:
-            ids.append(parse_source_id(s))
-        except LightCurveError:
-            raise DataError(f"row {i + 2}: source_id {s!r} is not an integer", path=path) from None
-    period = pd.to_numeric(raw["period"], errors="coerce").to_numpy(dtype=np.float64)
-    table = pd.Series(period, index=pd.Index(np.array(ids, dtype=np.int64), name="source_id"), name="period")
-    if table.index.duplicated().any():
-        raise DataError(f"source_id {table.index[table.index.duplicated()][0]} appears more than once", path=path)
-    return table
