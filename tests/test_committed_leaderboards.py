@@ -1,0 +1,83 @@
+"""The committed leaderboards under ``leaderboard/`` are honest and still reproduced.
+
+- every harness row's validation metrics are recomputed from its committed
+  ``oof/<model>.csv`` alone (sklearn, not our metric code);
+- DG22's published-OOF row reproduces the published re-scored figures;
+- the quick configuration (the deterministic classical models on the
+  synthetic set) is re-run and passed through ``tserbench check`` against
+  the committed synthetic leaderboard: the CI regression check of our own
+  leaderboard.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+ROOT = Path(__file__).resolve().parents[1]
+BOARDS = sorted(p.parent for p in (ROOT / "leaderboard").glob("*/leaderboard.json"))
+
+
+def _doc(board: Path) -> dict:
+    return json.loads((board / "leaderboard.json").read_text())
+
+
+def test_committed_leaderboards_exist():
+    names = {b.name for b in BOARDS}
+    assert {"rrab-synthetic", "rrab-gaia-dg22"} <= names, names
+
+
+@pytest.mark.parametrize("board", BOARDS, ids=lambda b: b.name)
+def test_harness_rows_recompute_from_their_oof_files(board):
+    doc = _doc(board)
+    rows = [r for r in doc["rows"] if r["kind"] == "harness"]
+    assert rows, f"{board}: no harness rows"
+    for row in rows:
+        oof = pd.read_csv(board / "oof" / f"{row['model']}.csv", dtype={"source_id": "int64"})
+        assert list(oof.columns) == ["source_id", "repeat", "fold", "y_true", "y_pred"]
+        assert np.isfinite(oof["y_pred"]).all()
+        per_repeat = {"rmse": [], "mae": [], "r2": []}
+        for _, part in oof.groupby("repeat"):
+            assert part["source_id"].is_unique, f"{row['model']}: a star predicted twice in a repeat"
+            per_repeat["rmse"].append(np.sqrt(mean_squared_error(part["y_true"], part["y_pred"])))
+            per_repeat["mae"].append(mean_absolute_error(part["y_true"], part["y_pred"]))
+            per_repeat["r2"].append(r2_score(part["y_true"], part["y_pred"]))
+        for metric, values in per_repeat.items():
+            assert row["val"][metric]["value"] == pytest.approx(np.mean(values), abs=1e-9), (row["model"], metric)
+        assert row["command"], f"{row['model']}: no command recorded"
+
+
+def test_dg22_published_oof_row_reproduces_the_published_figures():
+    board = ROOT / "leaderboard" / "rrab-gaia-dg22"
+    rows = {r["model"]: r for r in _doc(board)["rows"] if r["kind"] == "published-oof"}
+    assert len(rows) == 1
+    (row,) = rows.values()
+    oof = pd.read_csv(board / "oof" / f"{row['model']}.csv", dtype={"source_id": "int64"})
+    assert len(oof) == 4458 and oof["source_id"].is_unique
+    err = oof["y_pred"] - oof["y_true"]
+    assert np.sqrt(np.mean(err**2)) == pytest.approx(0.1784, abs=5e-5)
+    assert np.mean(np.abs(err)) == pytest.approx(0.1347, abs=5e-5)
+    assert row["val"]["rmse"]["value"] == pytest.approx(0.1784, abs=5e-5)
+    assert row["val"]["r2"]["value"] == pytest.approx(0.8597, abs=5e-5)
+
+
+def test_quick_configuration_passes_check_against_committed_synthetic_leaderboard(tmp_path):
+    """CI's regression check: re-run the classical models, compare with the committed board."""
+    from tserbench.evaluation import run_benchmark
+    from tserbench.leaderboard import check_against_reference
+
+    reference = ROOT / "leaderboard" / "rrab-synthetic" / "leaderboard.json"
+    doc = json.loads(reference.read_text())
+    models = [r["model"] for r in doc["rows"] if r["kind"] == "harness" and r["model"].startswith("fourier-")]
+    assert models, "the committed synthetic leaderboard has no classical rows"
+    out = run_benchmark(
+        "rrab-synthetic", models, variant=doc["variant"], seed=doc["run"]["seed"],
+        dataset_params=doc["dataset_params"] or None, out=tmp_path / "quick", progress=False,
+    )
+    result = check_against_reference(reference, out, tolerance=0.005)
+    assert result.passed, result.regressions
