@@ -12,7 +12,98 @@ from tserbench.regressors._base import BaseTserbenchDeepRegressor
 __all__ = ["ConvLSTMRegressor", "ConvGRURegressor"]
 
 
-class ConvLSTMRegressor(BaseTserbenchDeepRegressor):
+class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
+    """Shared constructor, network parameters and test parameters of ConvLSTM and ConvGRU.
+
+    The two differ only in their network class; sktime reads the parameters
+    from this ``__init__`` signature, which both inherit.
+    """
+
+    _network_params = ("filter_sizes", "kernel_sizes", "pool_size", "units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2",)
+
+    def __init__(
+        self,
+        filter_sizes=(128, 256, 128),
+        kernel_sizes=(8, 5, 3),
+        pool_size: int = 2,
+        units=(8, 4),
+        dropout=(0.2, 0.1),
+        kernel_l1: float = 0.0,
+        kernel_l2: float = 2e-6,
+        recurrent_l1: float = 2e-6,
+        recurrent_l2: float = 0.0,
+        n_epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        patience: int | None = 30,
+        min_delta: float = 1e-5,
+        validation_split: float = 0.1,
+        reduce_lr_patience: int | None = None,
+        weight_cutoff: float | None = 0.5,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+        predict_batch_size: int = 4096,
+        random_state: int | None = None,
+        verbose: bool = False,
+    ):
+        self.filter_sizes = filter_sizes
+        self.kernel_sizes = kernel_sizes
+        self.pool_size = pool_size
+        self.units = units
+        self.dropout = dropout
+        self.kernel_l1 = kernel_l1
+        self.kernel_l2 = kernel_l2
+        self.recurrent_l1 = recurrent_l1
+        self.recurrent_l2 = recurrent_l2
+        super().__init__(
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            min_delta=min_delta,
+            validation_split=validation_split,
+            reduce_lr_patience=reduce_lr_patience,
+            weight_cutoff=weight_cutoff,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            predict_batch_size=predict_batch_size,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return a tiny configuration for sktime's estimator checks."""
+        return [
+            {
+                "filter_sizes": (4,),
+                "kernel_sizes": (3,),
+                "units": (2,),
+                "dropout": (0.1,),
+                "n_epochs": 2,
+                "batch_size": 16,
+                "patience": 1,
+                "validation_split": 0.2,
+                "run_eagerly": True,
+                "random_state": 0,
+            },
+            {
+                "filter_sizes": (2, 2),
+                "kernel_sizes": (2, 3),
+                "pool_size": 1,
+                "units": (2,),
+                "dropout": 0.0,
+                "n_epochs": 1,
+                "weight_cutoff": None,
+                "validation_split": 0.0,
+                "patience": None,
+                "run_eagerly": True,
+                "random_state": 1,
+            },
+        ]
+
+
+class ConvLSTMRegressor(_ConvRecurrentRegressor):
     """M24's ConvLSTM regressor: FCN conv block -> MaxPool1D -> LSTM(8) -> LSTM(4) -> Dense(1).
 
     Parameters
@@ -61,91 +152,9 @@ random_state, verbose
     """
 
     _network_class = ConvLSTMNetwork
-    _network_params = ("filter_sizes", "kernel_sizes", "pool_size", "units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2",)
-
-    def __init__(
-        self,
-        filter_sizes=(128, 256, 128),
-        kernel_sizes=(8, 5, 3),
-        pool_size: int = 2,
-        units=(8, 4),
-        dropout=(0.2, 0.1),
-        kernel_l1: float = 0.0,
-        kernel_l2: float = 2e-6,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        n_epochs: int = 300,
-        batch_size: int = 256,
-        learning_rate: float = 0.01,
-        patience: int | None = 30,
-        min_delta: float = 1e-5,
-        validation_split: float = 0.1,
-        reduce_lr_patience: int | None = None,
-        weight_cutoff: float | None = 0.5,
-        steps_per_execution: int = 1,
-        run_eagerly: bool = False,
-        predict_batch_size: int = 4096,
-        random_state: int | None = None,
-        verbose: bool = False,
-    ):
-        self.filter_sizes = filter_sizes
-        self.kernel_sizes = kernel_sizes
-        self.pool_size = pool_size
-        self.units = units
-        self.dropout = dropout
-        self.kernel_l1 = kernel_l1
-        self.kernel_l2 = kernel_l2
-        self.recurrent_l1 = recurrent_l1
-        self.recurrent_l2 = recurrent_l2
-        super().__init__(
-            n_epochs=n_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            patience=patience,
-            min_delta=min_delta,
-            validation_split=validation_split,
-            reduce_lr_patience=reduce_lr_patience,
-            weight_cutoff=weight_cutoff,
-            steps_per_execution=steps_per_execution,
-            run_eagerly=run_eagerly,
-            predict_batch_size=predict_batch_size,
-            random_state=random_state,
-            verbose=verbose,
-        )
-
-    @classmethod
-    def get_test_params(cls, parameter_set="default"):
-        """Return a tiny configuration for sktime's estimator checks."""
-        return [
-            {
-                "filter_sizes": (4,),
-                "kernel_sizes": (3,),
-                "units": (2,),
-                "dropout": (0.1,),
-                "n_epochs": 2,
-                "batch_size": 16,
-                "patience": 1,
-                "validation_split": 0.2,
-                "run_eagerly": True,
-                "random_state": 0,
-            },
-            {
-                "filter_sizes": (2, 2),
-                "kernel_sizes": (2, 3),
-                "pool_size": 1,
-                "units": (2,),
-                "dropout": 0.0,
-                "n_epochs": 1,
-                "weight_cutoff": None,
-                "validation_split": 0.0,
-                "patience": None,
-                "run_eagerly": True,
-                "random_state": 1,
-            },
-        ]
 
 
-class ConvGRURegressor(BaseTserbenchDeepRegressor):
+class ConvGRURegressor(_ConvRecurrentRegressor):
     """M24's ConvGRU regressor: FCN conv block -> MaxPool1D -> GRU(8) -> GRU(4) -> Dense(1).
 
     Parameters
@@ -194,85 +203,3 @@ random_state, verbose
     """
 
     _network_class = ConvGRUNetwork
-    _network_params = ("filter_sizes", "kernel_sizes", "pool_size", "units", "dropout", "kernel_l1", "kernel_l2", "recurrent_l1", "recurrent_l2",)
-
-    def __init__(
-        self,
-        filter_sizes=(128, 256, 128),
-        kernel_sizes=(8, 5, 3),
-        pool_size: int = 2,
-        units=(8, 4),
-        dropout=(0.2, 0.1),
-        kernel_l1: float = 0.0,
-        kernel_l2: float = 2e-6,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        n_epochs: int = 300,
-        batch_size: int = 256,
-        learning_rate: float = 0.01,
-        patience: int | None = 30,
-        min_delta: float = 1e-5,
-        validation_split: float = 0.1,
-        reduce_lr_patience: int | None = None,
-        weight_cutoff: float | None = 0.5,
-        steps_per_execution: int = 1,
-        run_eagerly: bool = False,
-        predict_batch_size: int = 4096,
-        random_state: int | None = None,
-        verbose: bool = False,
-    ):
-        self.filter_sizes = filter_sizes
-        self.kernel_sizes = kernel_sizes
-        self.pool_size = pool_size
-        self.units = units
-        self.dropout = dropout
-        self.kernel_l1 = kernel_l1
-        self.kernel_l2 = kernel_l2
-        self.recurrent_l1 = recurrent_l1
-        self.recurrent_l2 = recurrent_l2
-        super().__init__(
-            n_epochs=n_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            patience=patience,
-            min_delta=min_delta,
-            validation_split=validation_split,
-            reduce_lr_patience=reduce_lr_patience,
-            weight_cutoff=weight_cutoff,
-            steps_per_execution=steps_per_execution,
-            run_eagerly=run_eagerly,
-            predict_batch_size=predict_batch_size,
-            random_state=random_state,
-            verbose=verbose,
-        )
-
-    @classmethod
-    def get_test_params(cls, parameter_set="default"):
-        """Return a tiny configuration for sktime's estimator checks."""
-        return [
-            {
-                "filter_sizes": (4,),
-                "kernel_sizes": (3,),
-                "units": (2,),
-                "dropout": (0.1,),
-                "n_epochs": 2,
-                "batch_size": 16,
-                "patience": 1,
-                "validation_split": 0.2,
-                "run_eagerly": True,
-                "random_state": 0,
-            },
-            {
-                "filter_sizes": (2, 2),
-                "kernel_sizes": (2, 3),
-                "pool_size": 1,
-                "units": (2,),
-                "dropout": 0.0,
-                "n_epochs": 1,
-                "weight_cutoff": None,
-                "validation_split": 0.0,
-                "patience": None,
-                "run_eagerly": True,
-                "random_state": 1,
-            },
-        ]
