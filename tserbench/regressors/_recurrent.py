@@ -65,7 +65,115 @@ class _RecurrentRegressor(BaseTserbenchDeepRegressor):
 
 
 
-class LSTMRegressor(_RecurrentRegressor):
+class _UnidirectionalRegressor(_RecurrentRegressor):
+    """Constructor of M24's LSTM and GRU regressors (L2 on kernels, L1 on recurrent weights).
+
+    Subclasses set only their network class; sktime reads the parameters
+    and their defaults from this ``__init__`` signature, which they inherit.
+    """
+
+    def __init__(
+        self,
+        units=(20, 16, 8),
+        dropout=(0.2, 0.2, 0.1),
+        kernel_l1: float = 0.0,
+        kernel_l2: float = 2e-6,
+        recurrent_l1: float = 2e-6,
+        recurrent_l2: float = 0.0,
+        mask_value: float | None = -1.0,
+        n_epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        patience: int | None = 30,
+        min_delta: float = 1e-5,
+        validation_split: float = 0.1,
+        reduce_lr_patience: int | None = None,
+        weight_cutoff: float | None = 0.5,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+        predict_batch_size: int = 4096,
+        random_state: int | None = None,
+        verbose: bool = False,
+    ):
+        self.units = units
+        self.dropout = dropout
+        self.kernel_l1 = kernel_l1
+        self.kernel_l2 = kernel_l2
+        self.recurrent_l1 = recurrent_l1
+        self.recurrent_l2 = recurrent_l2
+        self.mask_value = mask_value
+        super().__init__(
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            min_delta=min_delta,
+            validation_split=validation_split,
+            reduce_lr_patience=reduce_lr_patience,
+            weight_cutoff=weight_cutoff,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            predict_batch_size=predict_batch_size,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+
+class _BidirectionalRegressor(_RecurrentRegressor):
+    """Constructor of M24's BiLSTM and BiGRU regressors (L1 on kernels and recurrent weights).
+
+    Subclasses set only their network class; sktime reads the parameters
+    and their defaults from this ``__init__`` signature, which they inherit.
+    """
+
+    def __init__(
+        self,
+        units=(20, 16, 8),
+        dropout=(0.2, 0.2, 0.1),
+        kernel_l1: float = 2e-6,
+        kernel_l2: float = 0.0,
+        recurrent_l1: float = 2e-6,
+        recurrent_l2: float = 0.0,
+        mask_value: float | None = -1.0,
+        n_epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        patience: int | None = 30,
+        min_delta: float = 1e-5,
+        validation_split: float = 0.1,
+        reduce_lr_patience: int | None = None,
+        weight_cutoff: float | None = 0.5,
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+        predict_batch_size: int = 4096,
+        random_state: int | None = None,
+        verbose: bool = False,
+    ):
+        self.units = units
+        self.dropout = dropout
+        self.kernel_l1 = kernel_l1
+        self.kernel_l2 = kernel_l2
+        self.recurrent_l1 = recurrent_l1
+        self.recurrent_l2 = recurrent_l2
+        self.mask_value = mask_value
+        super().__init__(
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            min_delta=min_delta,
+            validation_split=validation_split,
+            reduce_lr_patience=reduce_lr_patience,
+            weight_cutoff=weight_cutoff,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+            predict_batch_size=predict_batch_size,
+            random_state=random_state,
+            verbose=verbose,
+        )
+
+
+class LSTMRegressor(_UnidirectionalRegressor):
     """M24's LSTM regressor: 3 x [LSTM -> Dropout] (20/16/8 units), Dense(1).
 
     Parameters
@@ -114,54 +222,8 @@ random_state, verbose
 
     _network_class = LSTMNetwork
 
-    def __init__(
-        self,
-        units=(20, 16, 8),
-        dropout=(0.2, 0.2, 0.1),
-        kernel_l1: float = 0.0,
-        kernel_l2: float = 2e-6,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        mask_value: float | None = -1.0,
-        n_epochs: int = 300,
-        batch_size: int = 256,
-        learning_rate: float = 0.01,
-        patience: int | None = 30,
-        min_delta: float = 1e-5,
-        validation_split: float = 0.1,
-        reduce_lr_patience: int | None = None,
-        weight_cutoff: float | None = 0.5,
-        steps_per_execution: int = 1,
-        run_eagerly: bool = False,
-        predict_batch_size: int = 4096,
-        random_state: int | None = None,
-        verbose: bool = False,
-    ):
-        self.units = units
-        self.dropout = dropout
-        self.kernel_l1 = kernel_l1
-        self.kernel_l2 = kernel_l2
-        self.recurrent_l1 = recurrent_l1
-        self.recurrent_l2 = recurrent_l2
-        self.mask_value = mask_value
-        super().__init__(
-            n_epochs=n_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            patience=patience,
-            min_delta=min_delta,
-            validation_split=validation_split,
-            reduce_lr_patience=reduce_lr_patience,
-            weight_cutoff=weight_cutoff,
-            steps_per_execution=steps_per_execution,
-            run_eagerly=run_eagerly,
-            predict_batch_size=predict_batch_size,
-            random_state=random_state,
-            verbose=verbose,
-        )
 
-
-class BiLSTMRegressor(_RecurrentRegressor):
+class BiLSTMRegressor(_BidirectionalRegressor):
     """M24's BiLSTM regressor: 3 x [Bidirectional(LSTM) -> Dropout] (20/16/8), Dense(1).
 
     Parameters
@@ -210,54 +272,8 @@ random_state, verbose
 
     _network_class = BiLSTMNetwork
 
-    def __init__(
-        self,
-        units=(20, 16, 8),
-        dropout=(0.2, 0.2, 0.1),
-        kernel_l1: float = 2e-6,
-        kernel_l2: float = 0.0,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        mask_value: float | None = -1.0,
-        n_epochs: int = 300,
-        batch_size: int = 256,
-        learning_rate: float = 0.01,
-        patience: int | None = 30,
-        min_delta: float = 1e-5,
-        validation_split: float = 0.1,
-        reduce_lr_patience: int | None = None,
-        weight_cutoff: float | None = 0.5,
-        steps_per_execution: int = 1,
-        run_eagerly: bool = False,
-        predict_batch_size: int = 4096,
-        random_state: int | None = None,
-        verbose: bool = False,
-    ):
-        self.units = units
-        self.dropout = dropout
-        self.kernel_l1 = kernel_l1
-        self.kernel_l2 = kernel_l2
-        self.recurrent_l1 = recurrent_l1
-        self.recurrent_l2 = recurrent_l2
-        self.mask_value = mask_value
-        super().__init__(
-            n_epochs=n_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            patience=patience,
-            min_delta=min_delta,
-            validation_split=validation_split,
-            reduce_lr_patience=reduce_lr_patience,
-            weight_cutoff=weight_cutoff,
-            steps_per_execution=steps_per_execution,
-            run_eagerly=run_eagerly,
-            predict_batch_size=predict_batch_size,
-            random_state=random_state,
-            verbose=verbose,
-        )
 
-
-class GRURegressor(_RecurrentRegressor):
+class GRURegressor(_UnidirectionalRegressor):
     """M24's GRU regressor (best in M24): 3 x [GRU -> Dropout] (20/16/8 units), Dense(1).
 
     Parameters
@@ -306,54 +322,8 @@ random_state, verbose
 
     _network_class = GRUNetwork
 
-    def __init__(
-        self,
-        units=(20, 16, 8),
-        dropout=(0.2, 0.2, 0.1),
-        kernel_l1: float = 0.0,
-        kernel_l2: float = 2e-6,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        mask_value: float | None = -1.0,
-        n_epochs: int = 300,
-        batch_size: int = 256,
-        learning_rate: float = 0.01,
-        patience: int | None = 30,
-        min_delta: float = 1e-5,
-        validation_split: float = 0.1,
-        reduce_lr_patience: int | None = None,
-        weight_cutoff: float | None = 0.5,
-        steps_per_execution: int = 1,
-        run_eagerly: bool = False,
-        predict_batch_size: int = 4096,
-        random_state: int | None = None,
-        verbose: bool = False,
-    ):
-        self.units = units
-        self.dropout = dropout
-        self.kernel_l1 = kernel_l1
-        self.kernel_l2 = kernel_l2
-        self.recurrent_l1 = recurrent_l1
-        self.recurrent_l2 = recurrent_l2
-        self.mask_value = mask_value
-        super().__init__(
-            n_epochs=n_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            patience=patience,
-            min_delta=min_delta,
-            validation_split=validation_split,
-            reduce_lr_patience=reduce_lr_patience,
-            weight_cutoff=weight_cutoff,
-            steps_per_execution=steps_per_execution,
-            run_eagerly=run_eagerly,
-            predict_batch_size=predict_batch_size,
-            random_state=random_state,
-            verbose=verbose,
-        )
 
-
-class BiGRURegressor(_RecurrentRegressor):
+class BiGRURegressor(_BidirectionalRegressor):
     """M24's BiGRU regressor: 3 x [Bidirectional(GRU) -> Dropout] (20/16/8), Dense(1).
 
     Parameters
@@ -401,52 +371,6 @@ random_state, verbose
     """
 
     _network_class = BiGRUNetwork
-
-    def __init__(
-        self,
-        units=(20, 16, 8),
-        dropout=(0.2, 0.2, 0.1),
-        kernel_l1: float = 2e-6,
-        kernel_l2: float = 0.0,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        mask_value: float | None = -1.0,
-        n_epochs: int = 300,
-        batch_size: int = 256,
-        learning_rate: float = 0.01,
-        patience: int | None = 30,
-        min_delta: float = 1e-5,
-        validation_split: float = 0.1,
-        reduce_lr_patience: int | None = None,
-        weight_cutoff: float | None = 0.5,
-        steps_per_execution: int = 1,
-        run_eagerly: bool = False,
-        predict_batch_size: int = 4096,
-        random_state: int | None = None,
-        verbose: bool = False,
-    ):
-        self.units = units
-        self.dropout = dropout
-        self.kernel_l1 = kernel_l1
-        self.kernel_l2 = kernel_l2
-        self.recurrent_l1 = recurrent_l1
-        self.recurrent_l2 = recurrent_l2
-        self.mask_value = mask_value
-        super().__init__(
-            n_epochs=n_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            patience=patience,
-            min_delta=min_delta,
-            validation_split=validation_split,
-            reduce_lr_patience=reduce_lr_patience,
-            weight_cutoff=weight_cutoff,
-            steps_per_execution=steps_per_execution,
-            run_eagerly=run_eagerly,
-            predict_batch_size=predict_batch_size,
-            random_state=random_state,
-            verbose=verbose,
-        )
 
 
 class DG22BiLSTMRegressor(_RecurrentRegressor):
