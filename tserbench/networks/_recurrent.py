@@ -95,8 +95,9 @@ def build_recurrent_stack(
 class _RecurrentNetwork(BaseDeepNetwork):
     """Stack of recurrent layers with dropout, optional input masking.
 
-    Subclasses fix the cell type (``_cell``) and direction (``_bidirectional``)
-    and set their own defaults in ``__init__``.
+    Subclasses fix the cell type (``_cell``) and direction (``_bidirectional``);
+    the defaults here are M24's LSTM/GRU ones, and subclasses with other
+    defaults (bidirectional, DG22) override ``__init__``.
     """
 
     _tags = {
@@ -218,30 +219,6 @@ class LSTMNetwork(_RecurrentNetwork):
     _cell = "lstm"
     _bidirectional = False
 
-    def __init__(
-        self,
-        units=(20, 16, 8),
-        dropout=(0.2, 0.2, 0.1),
-        kernel_l1: float = 0.0,
-        kernel_l2: float = 2e-6,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        activation: str = "tanh",
-        mask_value: float | None = None,
-        random_state: int | None = None,
-    ):
-        super().__init__(
-            units=units,
-            dropout=dropout,
-            kernel_l1=kernel_l1,
-            kernel_l2=kernel_l2,
-            recurrent_l1=recurrent_l1,
-            recurrent_l2=recurrent_l2,
-            activation=activation,
-            mask_value=mask_value,
-            random_state=random_state,
-        )
-
 
 class GRUNetwork(_RecurrentNetwork):
     """M24's GRU: 3 x [GRU -> Dropout], units 20/16/8, dropout 0.2/0.2/0.1.
@@ -260,12 +237,18 @@ class GRUNetwork(_RecurrentNetwork):
     _cell = "gru"
     _bidirectional = False
 
+
+class _BidirectionalNetwork(_RecurrentNetwork):
+    """Bidirectional stack with M24's bidirectional defaults (L1 2e-6 on both kernels)."""
+
+    _bidirectional = True
+
     def __init__(
         self,
         units=(20, 16, 8),
         dropout=(0.2, 0.2, 0.1),
-        kernel_l1: float = 0.0,
-        kernel_l2: float = 2e-6,
+        kernel_l1: float = 2e-6,
+        kernel_l2: float = 0.0,
         recurrent_l1: float = 2e-6,
         recurrent_l2: float = 0.0,
         activation: str = "tanh",
@@ -285,7 +268,7 @@ class GRUNetwork(_RecurrentNetwork):
         )
 
 
-class BiLSTMNetwork(_RecurrentNetwork):
+class BiLSTMNetwork(_BidirectionalNetwork):
     """M24's BiLSTM: 3 x [Bidirectional(LSTM) -> Dropout], 20/16/8 units.
 
     Kernel and recurrent weights both L1 2e-6 (M24 ``bilstm.py``).
@@ -301,32 +284,8 @@ class BiLSTMNetwork(_RecurrentNetwork):
     _cell = "lstm"
     _bidirectional = True
 
-    def __init__(
-        self,
-        units=(20, 16, 8),
-        dropout=(0.2, 0.2, 0.1),
-        kernel_l1: float = 2e-6,
-        kernel_l2: float = 0.0,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        activation: str = "tanh",
-        mask_value: float | None = None,
-        random_state: int | None = None,
-    ):
-        super().__init__(
-            units=units,
-            dropout=dropout,
-            kernel_l1=kernel_l1,
-            kernel_l2=kernel_l2,
-            recurrent_l1=recurrent_l1,
-            recurrent_l2=recurrent_l2,
-            activation=activation,
-            mask_value=mask_value,
-            random_state=random_state,
-        )
 
-
-class BiGRUNetwork(_RecurrentNetwork):
+class BiGRUNetwork(_BidirectionalNetwork):
     """M24's BiGRU: 3 x [Bidirectional(GRU) -> Dropout], 20/16/8 units.
 
     Kernel and recurrent weights both L1 2e-6 (M24 ``bigru.py``).
@@ -341,30 +300,6 @@ class BiGRUNetwork(_RecurrentNetwork):
 
     _cell = "gru"
     _bidirectional = True
-
-    def __init__(
-        self,
-        units=(20, 16, 8),
-        dropout=(0.2, 0.2, 0.1),
-        kernel_l1: float = 2e-6,
-        kernel_l2: float = 0.0,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        activation: str = "tanh",
-        mask_value: float | None = None,
-        random_state: int | None = None,
-    ):
-        super().__init__(
-            units=units,
-            dropout=dropout,
-            kernel_l1=kernel_l1,
-            kernel_l2=kernel_l2,
-            recurrent_l1=recurrent_l1,
-            recurrent_l2=recurrent_l2,
-            activation=activation,
-            mask_value=mask_value,
-            random_state=random_state,
-        )
 
 
 class DG22BiLSTMNetwork(_RecurrentNetwork):

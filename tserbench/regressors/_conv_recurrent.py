@@ -41,6 +41,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
+        jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
         random_state: int | None = None,
@@ -65,6 +66,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
             random_state=random_state,
@@ -123,7 +125,7 @@ class ConvLSTMRegressor(_ConvRecurrentRegressor):
     recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
         Regularisation of the recurrent kernels.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, \
 random_state, verbose
         Training parameters, see
@@ -174,7 +176,7 @@ class ConvGRURegressor(_ConvRecurrentRegressor):
     recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
         Regularisation of the recurrent kernels.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, \
 random_state, verbose
         Training parameters, see

@@ -33,7 +33,7 @@ class InceptionTimeRegressor(BaseTserbenchDeepRegressor):
     kernel_size : int, default=40
         Longest kernel; the others are ``kernel_size // 2`` and ``// 4``.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, \
 random_state, verbose
         Training parameters, see
@@ -81,6 +81,7 @@ random_state, verbose
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
+        jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
         random_state: int | None = None,
@@ -102,6 +103,7 @@ random_state, verbose
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
             random_state=random_state,

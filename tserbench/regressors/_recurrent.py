@@ -90,6 +90,7 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
+        jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
         random_state: int | None = None,
@@ -112,6 +113,7 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
             random_state=random_state,
@@ -144,6 +146,7 @@ class _BidirectionalRegressor(_RecurrentRegressor):
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
+        jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
         random_state: int | None = None,
@@ -166,6 +169,7 @@ class _BidirectionalRegressor(_RecurrentRegressor):
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
             random_state=random_state,
@@ -192,7 +196,7 @@ class LSTMRegressor(_UnidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, \
 random_state, verbose
         Training parameters, see
@@ -242,7 +246,7 @@ class BiLSTMRegressor(_BidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, \
 random_state, verbose
         Training parameters, see
@@ -292,7 +296,7 @@ class GRURegressor(_UnidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, \
 random_state, verbose
         Training parameters, see
@@ -342,7 +346,7 @@ class BiGRURegressor(_BidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, \
 random_state, verbose
         Training parameters, see
@@ -392,7 +396,7 @@ class DG22BiLSTMRegressor(_RecurrentRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, \
 random_state, verbose
         Training parameters, see
@@ -440,6 +444,7 @@ random_state, verbose
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
+        jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
         random_state: int | None = None,
@@ -462,6 +467,7 @@ random_state, verbose
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
             random_state=random_state,

@@ -22,7 +22,7 @@ class ResNetRegressor(BaseTserbenchDeepRegressor):
     kernel_sizes : sequence of int, default=(8, 5, 3)
         Kernel lengths of the three convolutions of each block.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, run_eagerly, \
+reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, \
 random_state, verbose
         Training parameters, see
@@ -66,6 +66,7 @@ random_state, verbose
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
+        jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
         random_state: int | None = None,
@@ -83,6 +84,7 @@ random_state, verbose
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
             random_state=random_state,
