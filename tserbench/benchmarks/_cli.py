@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from tserbench.exceptions import ConfigError, DataError
@@ -48,7 +47,7 @@ def register(subparsers) -> None:
 
 def _bench(args: argparse.Namespace) -> int:
     from tserbench._io import atomic_write_json
-    from tserbench.benchmarks.bench import compare, run_bench
+    from tserbench.benchmarks.bench import check_comparable, compare, run_bench
 
     baseline = None
     if args.compare is not None:
@@ -61,6 +60,12 @@ def _bench(args: argparse.Namespace) -> int:
     if args.n_epochs < 1 or args.n_series < 1:
         raise ConfigError("--n-epochs and --n-series must be positive")
     dataset_params = {} if args.n_stars is None else {"n_stars": args.n_stars}
+    if baseline is not None:  # refuse a meaningless comparison before measuring anything
+        check_comparable({"dataset": args.dataset, "dataset_params": dataset_params,
+                          "settings": {"n_epochs": args.n_epochs, "n_series": args.n_series,
+                                       "folds": args.folds, "n_jobs": args.n_jobs}}, baseline)
+        if args.margin < 1:
+            raise ConfigError(f"--margin must be >= 1 (a factor), got {args.margin}")
     result = run_bench(
         dataset=args.dataset,
         dataset_params=dataset_params,
@@ -73,7 +78,7 @@ def _bench(args: argparse.Namespace) -> int:
         n_epochs=args.n_epochs,
         n_series=args.n_series,
     )
-    result["command"] = "tserbench " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else None
+    result["command"] = _command_line(args)
     if args.output:
         atomic_write_json(args.output, result)
     rows = compare(result, baseline, margin=args.margin) if baseline is not None else None
@@ -84,6 +89,21 @@ def _bench(args: argparse.Namespace) -> int:
     else:
         _print_table(result, rows)
     return 1 if rows and not all(r["ok"] for r in rows) else 0
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    """The measurement as one explicit command line (what regenerates a baseline)."""
+    import shlex
+
+    cmd = ["tserbench", "bench", "--dataset", args.dataset]
+    if args.n_stars is not None:
+        cmd += ["--n-stars", str(args.n_stars)]
+    cmd += ["--variant", args.variant, "--epoch-models", args.epoch_models,
+            "--inference-models", args.inference_models]
+    if args.cv_models:
+        cmd += ["--cv-models", args.cv_models, "--folds", args.folds, "--n-jobs", str(args.n_jobs)]
+    cmd += ["--n-epochs", str(args.n_epochs), "--n-series", str(args.n_series)]
+    return shlex.join(cmd)
 
 
 _UNITS = {

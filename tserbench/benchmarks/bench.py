@@ -32,7 +32,7 @@ import numpy as np
 from tserbench import __version__
 from tserbench.exceptions import ConfigError
 
-__all__ = ["run_bench", "compare", "FIGURE_DIRECTIONS"]
+__all__ = ["run_bench", "compare", "check_comparable", "FIGURE_DIRECTIONS"]
 
 #: For each figure group: "lower" if smaller is better (seconds), "higher"
 #: if larger is better (throughput).  Used by :func:`compare`.
@@ -249,6 +249,21 @@ def run_bench(
     return result
 
 
+def check_comparable(current: dict, baseline: dict) -> None:
+    """Raise :class:`ConfigError` unless both were measured on the same data and settings.
+
+    ``current`` needs only the keys ``dataset``, ``dataset_params`` and
+    ``settings`` (so a command can check before it measures anything).
+    """
+    for what in ("dataset", "dataset_params", "settings"):
+        if what in baseline and baseline[what] != current.get(what):
+            raise ConfigError(
+                f"the baseline was measured with {what}={baseline[what]!r}, this run with "
+                f"{current.get(what)!r}: rerun with the baseline's settings (its command: "
+                f"{baseline.get('command')!r}) or measure a new baseline"
+            )
+
+
 def compare(current: dict, baseline: dict, *, margin: float = 3.0) -> list[dict[str, Any]]:
     """Compare benchmark figures with a baseline.
 
@@ -261,9 +276,16 @@ def compare(current: dict, baseline: dict, *, margin: float = 3.0) -> list[dict[
     list of dict
         One row per compared figure: ``figure``, ``key``, ``baseline``,
         ``current``, ``ratio`` (current / baseline) and ``ok``.
+
+    Raises
+    ------
+    ConfigError
+        If ``margin < 1``, or the two were measured on different datasets or
+        settings (their figures are then not comparable).
     """
     if margin < 1:
         raise ConfigError(f"--margin must be >= 1 (a factor), got {margin}")
+    check_comparable(current, baseline)
     rows = []
     for figure, direction in FIGURE_DIRECTIONS.items():
         base, cur = baseline.get(figure) or {}, current.get(figure) or {}

@@ -1,0 +1,106 @@
+"""``tserbench bench``: the figures it reports and its baseline comparison.
+
+Nothing here asserts a speed: the comparison logic is tested on made-up
+figures, and the command on a tiny synthetic set only for what it reports.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tserbench.benchmarks.bench import compare
+from tserbench.cli import main
+from tserbench.exceptions import ConfigError
+
+BASE = {
+    "dataset": "rrab-synthetic",
+    "dataset_params": {"n_stars": 60},
+    "settings": {"n_epochs": 1, "n_series": 500, "folds": "predefined", "n_jobs": 1},
+    "load_seconds": {"rrab-synthetic": 1.0},
+    "preprocessing_stars_per_s": {"full": 1000.0, "raw": 50000.0},
+    "epoch_seconds": {"gru": 2.0},
+    "inference_series_per_s": {"gru": 30000.0},
+}
+
+
+def _with(**figures):
+    out = json.loads(json.dumps(BASE))
+    for figure, values in figures.items():
+        out[figure].update(values)
+    return out
+
+
+def test_compare_passes_within_the_margin_in_both_directions():
+    cur = _with(epoch_seconds={"gru": 5.9}, inference_series_per_s={"gru": 10001.0})
+    rows = compare(cur, BASE, margin=3)
+    assert len(rows) == 5 and all(r["ok"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    "figures, bad",
+    [
+        ({"epoch_seconds": {"gru": 6.1}}, ("epoch_seconds", "gru")),  # a time grew > 3x
+        ({"preprocessing_stars_per_s": {"full": 330.0}}, ("preprocessing_stars_per_s", "full")),  # throughput fell
+        ({"load_seconds": {"rrab-synthetic": 3.5}}, ("load_seconds", "rrab-synthetic")),
+    ],
+)
+def test_compare_flags_exactly_the_regressed_figure(figures, bad):
+    rows = compare(_with(**figures), BASE, margin=3)
+    assert [(r["figure"], r["key"]) for r in rows if not r["ok"]] == [bad]
+
+
+def test_compare_refuses_other_settings_and_bad_margins():
+    with pytest.raises(ConfigError, match="dataset_params"):
+        compare({**BASE, "dataset_params": {"n_stars": 1000}}, BASE)
+    with pytest.raises(ConfigError, match="margin"):
+        compare(BASE, BASE, margin=0.5)
+
+
+@pytest.fixture(scope="module")
+def bench_json(tmp_path_factory):
+    """One real (tiny) measurement: 60 synthetic stars, 1 timed epoch."""
+    path = tmp_path_factory.mktemp("bench") / "bench.json"
+    rc = main(["bench", "--n-stars", "60", "--n-epochs", "1", "--n-series", "500", "--json", "-o", str(path)])
+    assert rc == 0
+    return json.loads(path.read_text())
+
+
+def test_bench_reports_every_figure_group(bench_json):
+    assert bench_json["settings"] == BASE["settings"]
+    assert bench_json["n_instances"] == 60
+    assert set(bench_json["preprocessing_stars_per_s"]) == {"full", "spline", "raw"}
+    for figure in ("load_seconds", "preprocessing_stars_per_s", "epoch_seconds", "inference_series_per_s"):
+        values = list(bench_json[figure].values())
+        assert values and all(v > 0 for v in values), figure
+    assert bench_json["command"].startswith("tserbench bench")
+
+
+def test_bench_compare_exit_codes_and_table(bench_json, tmp_path, capsys):
+    args = ["bench", "--n-stars", "60", "--n-epochs", "1", "--n-series", "500"]
+    same = tmp_path / "same.json"
+    same.write_text(json.dumps(bench_json))
+    assert main([*args, "--compare", str(same), "--margin", "1000"]) == 0
+    # a baseline 10^6 x faster on every figure: everything regressed, exit 1, a readable table
+    fast = json.loads(json.dumps(bench_json))
+    for figure, direction in (("epoch_seconds", "lower"), ("inference_series_per_s", "higher"),
+                              ("preprocessing_stars_per_s", "higher"), ("load_seconds", "lower")):
+        fast[figure] = {k: v / 1e6 if direction == "lower" else v * 1e6 for k, v in fast[figure].items()}
+    injected = tmp_path / "fast.json"
+    injected.write_text(json.dumps(fast))
+    capsys.readouterr()
+    assert main([*args, "--compare", str(injected)]) == 1
+    out = capsys.readouterr().out
+    assert "REGRESSED" in out and "baseline" in out
+
+
+def test_bench_compare_user_errors_exit_2_without_traceback(tmp_path, capsys):
+    assert main(["bench", "--compare", str(tmp_path / "missing.json")]) != 0
+    err = capsys.readouterr().err
+    assert "missing.json" in err and "Traceback" not in err
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(BASE))  # measured with 60 stars; this run asks for 100
+    assert main(["bench", "--n-stars", "100", "--compare", str(other)]) != 0
+    err = capsys.readouterr().err
+    assert "n_stars" in err and "Traceback" not in err
