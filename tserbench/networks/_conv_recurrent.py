@@ -39,7 +39,11 @@ def build_conv_block(x, *, filter_sizes, kernel_sizes, activation="relu"):
 
 
 class _ConvRecurrentNetwork(BaseDeepNetwork):
-    """Convolutional block, max pooling, then a recurrent stack."""
+    """Convolutional block, max pooling, then a recurrent stack.
+
+    The defaults are M24's, shared by ConvLSTM and ConvGRU; subclasses only
+    fix the cell type (``_cell``).
+    """
 
     _tags = {
         "authors": ["tserbench developers"],
@@ -165,34 +169,6 @@ class ConvLSTMNetwork(_ConvRecurrentNetwork):
 
     _cell = "lstm"
 
-    def __init__(
-        self,
-        filter_sizes=(128, 256, 128),
-        kernel_sizes=(8, 5, 3),
-        pool_size: int = 2,
-        units=(8, 4),
-        dropout=(0.2, 0.1),
-        kernel_l1: float = 0.0,
-        kernel_l2: float = 2e-6,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        activation: str = "relu",
-        random_state: int | None = None,
-    ):
-        super().__init__(
-            filter_sizes=filter_sizes,
-            kernel_sizes=kernel_sizes,
-            pool_size=pool_size,
-            units=units,
-            dropout=dropout,
-            kernel_l1=kernel_l1,
-            kernel_l2=kernel_l2,
-            recurrent_l1=recurrent_l1,
-            recurrent_l2=recurrent_l2,
-            activation=activation,
-            random_state=random_state,
-        )
-
 
 class ConvGRUNetwork(_ConvRecurrentNetwork):
     """M24's ConvGRU: FCN conv block -> MaxPool1D -> GRU(8) -> GRU(4).
@@ -207,31 +183,3 @@ class ConvGRUNetwork(_ConvRecurrentNetwork):
     """
 
     _cell = "gru"
-
-    def __init__(
-        self,
-        filter_sizes=(128, 256, 128),
-        kernel_sizes=(8, 5, 3),
-        pool_size: int = 2,
-        units=(8, 4),
-        dropout=(0.2, 0.1),
-        kernel_l1: float = 0.0,
-        kernel_l2: float = 2e-6,
-        recurrent_l1: float = 2e-6,
-        recurrent_l2: float = 0.0,
-        activation: str = "relu",
-        random_state: int | None = None,
-    ):
-        super().__init__(
-            filter_sizes=filter_sizes,
-            kernel_sizes=kernel_sizes,
-            pool_size=pool_size,
-            units=units,
-            dropout=dropout,
-            kernel_l1=kernel_l1,
-            kernel_l2=kernel_l2,
-            recurrent_l1=recurrent_l1,
-            recurrent_l2=recurrent_l2,
-            activation=activation,
-            random_state=random_state,
-        )
