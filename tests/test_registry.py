@@ -33,6 +33,7 @@ SHORT_NAMES = {
     "fourier-linear",
     "fourier-gb",
     "minirocket",
+    "mean-minirocket-fourier-gb",
 }
 
 

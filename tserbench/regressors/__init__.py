@@ -39,12 +39,13 @@ _LAZY: dict[str, str] = {
     **_DEEP,
     "FourierLinearRegressor": "tserbench.regressors.classical",
     "FourierGBRegressor": "tserbench.regressors.classical",
+    "MeanRegressor": "tserbench.regressors.compose",
     "save_model_dir": "tserbench.regressors._saved",
     "load_model_dir": "tserbench.regressors._saved",
     "predict_light_curves": "tserbench.regressors._saved",
 }
 
-_NOT_ESTIMATOR_MODULES = {"_registry", "_saved", "_cli", "classical", "_base"}
+_NOT_ESTIMATOR_MODULES = {"_registry", "_saved", "_cli", "classical", "compose", "_base"}
 
 __all__ = [
     "ENTRY_POINT_GROUP",
