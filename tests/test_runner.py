@@ -193,6 +193,24 @@ def test_a_different_run_in_the_same_folder_is_refused(tmp_path):
         run_benchmark(ds, [("lin", NoisyLinearRegressor(noise=0.3))], folds="3x1", out=out, progress=False)
 
 
+def test_a_parameter_added_by_a_newer_version_at_its_default_resumes(tmp_path):
+    """A store written before a parameter existed resumes if it is requested at its default."""
+    import json
+
+    ds = PanelDataset()
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="3x1", out=tmp_path / "o", progress=False)
+    params_path = out / "lin" / "params.json"
+    old = json.loads(params_path.read_text())
+    default_noise = old.pop("noise")  # as if written by a version without `noise`
+    params_path.write_text(json.dumps(old))
+    run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="3x1", out=out, progress=False)
+    assert json.loads(params_path.read_text())["noise"] == default_noise
+    params_path.write_text(json.dumps(old))
+    with pytest.raises(ConfigError, match=r"other parameters \(noise\)"):
+        run_benchmark(ds, [("lin", NoisyLinearRegressor(noise=default_noise + 0.3))], folds="3x1", out=out,
+                      progress=False)
+
+
 def test_nan_predictions_name_the_model_and_fold(tmp_path):
     ds = PanelDataset(n=60)  # predefined folds of 20: training parts of 40
     bad = NoisyLinearRegressor(fail_fold_size=40)

@@ -314,6 +314,18 @@ def _json_value(value):
         return repr(value)
 
 
+def _class_defaults(estimator) -> dict:
+    """The class defaults of ``estimator``'s parameters, JSON-safe."""
+    import inspect
+
+    try:
+        signature = inspect.signature(type(estimator).__init__)
+    except (TypeError, ValueError):
+        return {}
+    return {name: _json_value(p.default) for name, p in signature.parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
 def _params_record(estimator) -> dict:
     """``get_params(deep=False)`` made JSON-safe, without the per-job random state."""
     return {
@@ -464,7 +476,7 @@ def run_benchmark(
     run = store.init_run(run_info)
     model_names = list(run.get("models", []))
     for name, est in resolved:
-        store.write_params(name, _params_record(est))
+        store.write_params(name, _params_record(est), defaults=_class_defaults(est))
         if name not in model_names:
             model_names.append(name)
     run["models"] = model_names

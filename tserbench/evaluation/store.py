@@ -126,8 +126,19 @@ class ResultStore:
         return existing
 
     # -- params.json --------------------------------------------------------
-    def write_params(self, model: str, params: dict) -> None:
+    def write_params(self, model: str, params: dict, defaults: dict | None = None) -> None:
         """Write ``OUT/<model>/params.json``; refuse to change it once jobs exist.
+
+        Parameters
+        ----------
+        model : str
+            The model's name in this run.
+        params : dict
+            Its parameters.
+        defaults : dict, optional
+            The class defaults.  A parameter missing from an existing
+            ``params.json`` but requested at its default is not a change: a
+            newer tserbench added it, and the jobs ran with that behaviour.
 
         Raises
         ------
@@ -136,10 +147,15 @@ class ResultStore:
         """
         path = self.model_dir(model) / "params.json"
         params = _jsonable(params)
+        defaults = _jsonable(defaults or {})
         if path.exists():
             old = self._read_json(path)
-            if old != params and self.read_jobs(model):
-                changed = sorted(k for k in set(old) | set(params) if old.get(k) != params.get(k))
+            changed = sorted(
+                k for k in set(old) | set(params)
+                if old.get(k) != params.get(k)
+                and not (k not in old and k in defaults and params.get(k) == defaults[k])
+            )
+            if changed and self.read_jobs(model):
                 raise ConfigError(
                     f"{path}: model {model!r} already has results with other parameters "
                     f"({', '.join(changed)}); use another --out folder"
