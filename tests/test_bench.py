@@ -58,11 +58,16 @@ def test_compare_refuses_other_settings_and_bad_margins():
         compare(BASE, BASE, margin=0.5)
 
 
+#: A tiny real measurement: 60 synthetic stars, 1 timed epoch, a small GRU batch.
+ARGS = ["bench", "--n-stars", "60", "--n-epochs", "1", "--n-series", "500",
+        "--params-from", '{"gru": {"batch_size": 32}, "fcn": {"batch_size": 8}}']
+
+
 @pytest.fixture(scope="module")
 def bench_json(tmp_path_factory):
-    """One real (tiny) measurement: 60 synthetic stars, 1 timed epoch."""
+    """One real (tiny) measurement, as JSON."""
     path = tmp_path_factory.mktemp("bench") / "bench.json"
-    rc = main(["bench", "--n-stars", "60", "--n-epochs", "1", "--n-series", "500", "--json", "-o", str(path)])
+    rc = main([*ARGS, "--json", "-o", str(path)])
     assert rc == 0
     return json.loads(path.read_text())
 
@@ -75,10 +80,11 @@ def test_bench_reports_every_figure_group(bench_json):
         values = list(bench_json[figure].values())
         assert values and all(v > 0 for v in values), figure
     assert bench_json["command"].startswith("tserbench bench")
+    assert bench_json["params"] == {"gru": {"batch_size": 32}}  # only the models measured
 
 
 def test_bench_compare_exit_codes_and_table(bench_json, tmp_path, capsys):
-    args = ["bench", "--n-stars", "60", "--n-epochs", "1", "--n-series", "500"]
+    args = ARGS
     same = tmp_path / "same.json"
     same.write_text(json.dumps(bench_json))
     assert main([*args, "--compare", str(same), "--margin", "1000"]) == 0
@@ -104,3 +110,12 @@ def test_bench_compare_user_errors_exit_2_without_traceback(tmp_path, capsys):
     assert main(["bench", "--n-stars", "100", "--compare", str(other)]) != 0
     err = capsys.readouterr().err
     assert "n_stars" in err and "Traceback" not in err
+
+
+def test_compare_refuses_a_baseline_measured_with_other_model_parameters():
+    tuned = {**BASE, "params": {"gru": {"batch_size": 64}}}
+    with pytest.raises(ConfigError, match="params"):
+        compare(BASE, tuned)
+    with pytest.raises(ConfigError, match="params"):
+        compare(tuned, BASE)
+    assert all(r["ok"] for r in compare(tuned, tuned))

@@ -36,6 +36,8 @@ def register(subparsers) -> None:
     p.add_argument("--n-jobs", type=int, default=1, help="parallel CV processes")
     p.add_argument("--n-epochs", type=int, default=3, help="timed epochs per model (after a warm-up epoch)")
     p.add_argument("--n-series", type=int, default=100_000, help="series predicted in the inference figure")
+    p.add_argument("--params-from", metavar="SPEC",
+                   help="model parameters, as for `tserbench run --params-from` (e.g. leaderboard/cpu-budget.json)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("-o", "--output", type=Path, help="also write the JSON to this file")
     p.add_argument("--compare", type=Path, metavar="BASELINE_JSON",
@@ -48,6 +50,7 @@ def register(subparsers) -> None:
 def _bench(args: argparse.Namespace) -> int:
     from tserbench._io import atomic_write_json
     from tserbench.benchmarks.bench import check_comparable, compare, run_bench
+    from tserbench.evaluation._cli import load_params_spec
 
     baseline = None
     if args.compare is not None:
@@ -60,8 +63,10 @@ def _bench(args: argparse.Namespace) -> int:
     if args.n_epochs < 1 or args.n_series < 1:
         raise ConfigError("--n-epochs and --n-series must be positive")
     dataset_params = {} if args.n_stars is None else {"n_stars": args.n_stars}
+    models = list(dict.fromkeys(_csv(args.epoch_models) + _csv(args.inference_models) + _csv(args.cv_models)))
+    params = load_params_spec(args.params_from, models)
     if baseline is not None:  # refuse a meaningless comparison before measuring anything
-        check_comparable({"dataset": args.dataset, "dataset_params": dataset_params,
+        check_comparable({"dataset": args.dataset, "dataset_params": dataset_params, "params": params,
                           "settings": {"n_epochs": args.n_epochs, "n_series": args.n_series,
                                        "folds": args.folds, "n_jobs": args.n_jobs}}, baseline)
         if args.margin < 1:
@@ -77,6 +82,7 @@ def _bench(args: argparse.Namespace) -> int:
         n_jobs=args.n_jobs,
         n_epochs=args.n_epochs,
         n_series=args.n_series,
+        params=params,
     )
     result["command"] = _command_line(args)
     if args.output:
@@ -103,6 +109,8 @@ def _command_line(args: argparse.Namespace) -> str:
     if args.cv_models:
         cmd += ["--cv-models", args.cv_models, "--folds", args.folds, "--n-jobs", str(args.n_jobs)]
     cmd += ["--n-epochs", str(args.n_epochs), "--n-series", str(args.n_series)]
+    if args.params_from:
+        cmd += ["--params-from", args.params_from]
     return shlex.join(cmd)
 
 

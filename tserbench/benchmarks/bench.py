@@ -228,6 +228,8 @@ def run_bench(
         "dataset_params": dataset_params,
         "settings": {"n_epochs": n_epochs, "n_series": n_series, "folds": folds, "n_jobs": n_jobs},
     }
+    if params:  # model parameters change what is timed; recorded, and compared by check_comparable
+        result["params"] = params
     result["load_seconds"] = {dataset: bench_load(dataset, dataset_params)}
     ds = get_dataset(dataset, **_with_variant(dataset, dataset_params, variant))
     curves = ds.light_curves
@@ -252,14 +254,19 @@ def run_bench(
 def check_comparable(current: dict, baseline: dict) -> None:
     """Raise :class:`ConfigError` unless both were measured on the same data and settings.
 
-    ``current`` needs only the keys ``dataset``, ``dataset_params`` and
-    ``settings`` (so a command can check before it measures anything).
+    ``current`` needs only the keys ``dataset``, ``dataset_params``,
+    ``settings`` and (if any) ``params`` (so a command can check before it
+    measures anything).
     """
-    for what in ("dataset", "dataset_params", "settings"):
-        if what in baseline and baseline[what] != current.get(what):
+    for what in ("dataset", "dataset_params", "settings", "params"):
+        empty = {} if what == "params" else None  # no "params" key = class defaults
+        if what not in baseline and what != "params":
+            continue
+        theirs, ours = baseline.get(what, empty), current.get(what, empty)
+        if theirs != ours:
             raise ConfigError(
-                f"the baseline was measured with {what}={baseline[what]!r}, this run with "
-                f"{current.get(what)!r}: rerun with the baseline's settings (its command: "
+                f"the baseline was measured with {what}={theirs!r}, this run with "
+                f"{ours!r}: rerun with the baseline's settings (its command: "
                 f"{baseline.get('command')!r}) or measure a new baseline"
             )
 
