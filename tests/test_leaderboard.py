@@ -270,3 +270,21 @@ def test_reads_the_real_runners_store(tmp_path):
     assert row["val"]["rmse"]["value"] == pytest.approx(_sk_metrics(oof.y_true, oof.y_pred)["rmse"], abs=1e-12)
     assert {"r2", "rmse", "mae"} <= set(row["train"])
     assert lb.doc["dataset_params"] == {"n_stars": 40}
+
+
+def test_row_command_is_the_latest_one_that_ran_the_model():
+    """A store resumed with more --models: each row names a command that includes it."""
+    from tserbench.leaderboard._build import _command
+
+    run = {
+        "command": "tserbench run --dataset d --models a,b --out r",
+        "resumed_by": [
+            {"command": "tserbench run --dataset d --models a,b,c --out r", "started": "t1"},
+            {"command": "tserbench run --dataset d --models=a,b,c,d --out r", "started": "t2"},
+            {"command": "notebook", "started": "t3"},
+        ],
+    }
+    assert _command(run, "c") == "tserbench run --dataset d --models=a,b,c,d --out r"
+    assert _command(run, "d") == "tserbench run --dataset d --models=a,b,c,d --out r"
+    assert _command(run, "zzz") == run["command"]  # not found: the command that started the run
+    assert _command({"command": "-"}, "a") is None

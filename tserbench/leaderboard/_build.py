@@ -74,7 +74,7 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
         "n_predictions": len(oof),
         "epochs_mean": float(sum(epochs) / len(epochs)) if epochs else None,
         "per_fold": per_fold.to_dict(orient="records"),
-        "command": _command(run),
+        "command": _command(run, model.name),
         "source": str(res.path),
         "weights": weights[0] if len(weights) == 1 else (weights or None),
         "note": None,
@@ -82,9 +82,39 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
     return row, oof
 
 
-def _command(run: dict) -> str | None:
-    cmd = run.get("command")
-    return cmd if isinstance(cmd, str) and cmd.strip() not in ("", "-") else None
+def _command(run: dict, model: str | None = None) -> str | None:
+    """The command that produced ``model``'s results.
+
+    A result store can be resumed with more ``--models`` than it was started
+    with (``run.json`` keeps every command in ``resumed_by``): the latest
+    recorded command whose ``--models`` includes ``model`` is returned,
+    else the command that started the run.
+    """
+    entries = [run, *(run.get("resumed_by") or [])]
+    commands = [e.get("command") for e in entries]
+    commands = [c for c in commands if isinstance(c, str) and c.strip() not in ("", "-")]
+    if model is not None:
+        for cmd in reversed(commands):
+            if model in _models_of(cmd):
+                return cmd
+    first = run.get("command")
+    return first if isinstance(first, str) and first.strip() not in ("", "-") else None
+
+
+def _models_of(command: str) -> list[str]:
+    """The ``--models`` of a ``tserbench run`` command line (empty if it has none)."""
+    import shlex
+
+    try:
+        tokens = shlex.split(command)
+    except ValueError:
+        return []
+    for i, tok in enumerate(tokens):
+        if tok == "--models" and i + 1 < len(tokens):
+            return [m.strip() for m in tokens[i + 1].split(",")]
+        if tok.startswith("--models="):
+            return [m.strip() for m in tok.split("=", 1)[1].split(",")]
+    return []
 
 
 def _sort_key(row: dict):
