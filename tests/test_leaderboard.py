@@ -288,3 +288,18 @@ def test_row_command_is_the_latest_one_that_ran_the_model():
     assert _command(run, "d") == "tserbench run --dataset d --models=a,b,c,d --out r"
     assert _command(run, "zzz") == run["command"]  # not found: the command that started the run
     assert _command({"command": "-"}, "a") is None
+
+
+def test_a_model_with_unfinished_folds_is_left_out_with_a_note(tmp_path):
+    """A half-finished model would be ranked on a subset of the stars: it is not ranked."""
+    res = make_fake_results(tmp_path / "res", models={"gru": 0.12, "fcn": 0.3}, n_stars=60, n_folds=3)
+    run = json.loads((res / "run.json").read_text())
+    run["n_splits"] = 3
+    (res / "run.json").write_text(json.dumps(run))
+    (res / "fcn" / "r0_f2.json").unlink()  # the done marker of one fcn job
+    with pytest.warns(UserWarning, match="fcn left out: 2 of 3 folds"):
+        out = build_leaderboard(res, tmp_path / "out")
+    doc = json.loads(out.read_text())
+    assert [r["model"] for r in doc["rows"] if r["kind"] == "harness"] == ["gru"]
+    assert any("fcn left out" in n for n in doc["notes"])
+    assert "fcn left out" in (out.parent / "leaderboard.md").read_text()

@@ -12,7 +12,9 @@ import argparse
 import importlib
 import signal
 import sys
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from tserbench import __version__
 from tserbench.exceptions import TserbenchError
@@ -56,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    warnings.showwarning = _show_warning
     # `kill PID` (SIGTERM) takes the same path as Ctrl-C, so joblib stops its
     # worker processes instead of leaving them training as orphans.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -67,6 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tserbench: interrupted; finished work is kept, re-run to resume", file=sys.stderr)
         return 130
+
+
+_default_showwarning = warnings.showwarning
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Show tserbench's own warnings as one plain line; others as Python does."""
+    if str(filename).startswith(_PACKAGE_DIR):
+        print(f"tserbench: warning: {message}", file=file or sys.stderr)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
 
 
 def _raise_keyboard_interrupt(signum, frame):

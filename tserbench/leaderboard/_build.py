@@ -154,7 +154,15 @@ def collect(results_dir: str | Path, *, data_home=None, generated_by: str | None
         "rows": [],
     })
     rows = []
+    expected = run.get("n_splits")
     for model in res.models.values():
+        if isinstance(expected, int) and len(model.jobs) < expected:
+            # a half-finished model would be ranked on a subset of the stars
+            msg = (f"{model.name} left out: {len(model.jobs)} of {expected} folds finished "
+                   "(re-run the same `tserbench run` command to finish it)")
+            warnings.warn(msg, stacklevel=2)
+            lb.doc["notes"].append(msg)
+            continue
         row, oof = _harness_row(res, model, run, protocol)
         rows.append(row)
         lb.oof[model.name] = oof

@@ -104,16 +104,26 @@ def other_cells(row: dict) -> list[str]:
 
 
 def commands(doc: dict) -> list[tuple[str, str]]:
-    """(what, command) pairs to regenerate the leaderboard."""
+    """(what, command) pairs to regenerate the leaderboard.
+
+    Harness rows are grouped by the command that produced them (a resumed
+    run may have added models); one command for every row is shown as the
+    CV run, else each command with the models it produced.
+    """
     out = []
     run_cmd = (doc.get("run") or {}).get("command")
     if run_cmd in ("", "-"):
         run_cmd = None
-    if run_cmd:
-        out.append(("results (CV run)", run_cmd))
+    by_command: dict[str, list[str]] = {}
     for row in doc["rows"]:
-        if row["kind"] == "harness" and row.get("command") and row["command"] != run_cmd:
-            out.append((f"results of {row['model']}", row["command"]))
+        if row["kind"] == "harness" and row.get("command"):
+            by_command.setdefault(row["command"], []).append(row["model"])
+    if len(by_command) == 1:
+        out.append(("results (CV run)", next(iter(by_command))))
+    elif by_command:
+        out += [(f"results of {', '.join(models)}", cmd) for cmd, models in by_command.items()]
+    elif run_cmd:
+        out.append(("results (CV run)", run_cmd))
     if doc.get("generated_by"):
         out.append(("this leaderboard", doc["generated_by"]))
     return out
