@@ -58,3 +58,12 @@ def test_sktime_check_estimator():
     failed = {name: str(res)[:200] for name, res in results.items() if res != "PASSED"}
     assert len(results) > 50
     assert not failed, failed
+
+
+def test_registry_takes_nested_member_parameters():
+    from tserbench.exceptions import ConfigError
+
+    reg = get_regressor("mean-minirocket-fourier-gb", **{"fourier-gb__max_iter": 77})
+    assert reg.get_params()["fourier-gb__max_iter"] == 77
+    with pytest.raises(ConfigError, match="nested parameter.*nope__x"):
+        get_regressor("mean-minirocket-fourier-gb", nope__x=1)

@@ -68,7 +68,7 @@ def test_suggested_params_build_the_model(model):
     params = suggest_params(trial, model)
     assert set(params) == set(SEARCH_SPACES[model])
     est = get_regressor(model, **params)
-    got = est.get_params(deep=False)
+    got = est.get_params(deep=True)  # deep: a composite's nested member parameters
     for name, value in params.items():
         assert got[name] == value
 

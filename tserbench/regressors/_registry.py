@@ -307,6 +307,9 @@ def get_regressor(name: str, **params: Any):
     """
     cls = resolve_model_class(name)
     merged = {**default_params(name), **params}
+    # "<member>__<param>" addresses a parameter of a composite's member
+    nested = {k: v for k, v in merged.items() if "__" in k}
+    merged = {k: v for k, v in merged.items() if "__" not in k}
     accepted = set(cls.get_param_names())
     unknown = sorted(set(merged) - accepted)
     if unknown:
@@ -314,7 +317,17 @@ def get_regressor(name: str, **params: Any):
             f"model {name!r}: unknown parameter(s) {', '.join(unknown)}; "
             f"{cls.__name__} takes: {', '.join(sorted(accepted)) or '(none)'}"
         )
-    return cls(**merged)
+    est = cls(**merged)
+    if nested:
+        deep = set(est.get_params(deep=True))
+        unknown = sorted(set(nested) - deep)
+        if unknown:
+            raise ConfigError(
+                f"model {name!r}: unknown nested parameter(s) {', '.join(unknown)}; "
+                f"it takes: {', '.join(sorted(k for k in deep if '__' in k)) or '(none)'}"
+            )
+        est.set_params(**nested)
+    return est
 
 
 def list_models(*, include_plugins: bool = True) -> list[ModelInfo]:

@@ -167,6 +167,13 @@ SEARCH_SPACES: Mapping[str, Mapping[str, Distribution]] = _freeze(
             "num_kernels": Categorical((2_000, 5_000, 10_000)),
             "max_dilations_per_kernel": Int(16, 64, log=True),
         },
+        # MeanRegressor of the two: its members' parameters, nested.
+        "mean-minirocket-fourier-gb": {
+            "minirocket__num_kernels": Categorical((2_000, 5_000, 10_000)),
+            "fourier-gb__learning_rate": Float(0.02, 0.3, log=True),
+            "fourier-gb__max_iter": Int(50, 400, log=True),
+            "fourier-gb__min_samples_leaf": Int(5, 50, log=True),
+        },
     }
 )
 
@@ -203,6 +210,10 @@ def validate_space(model: str, space: Mapping[str, Distribution] | None = None, 
     space = get_space(model) if space is None else space
     cls = resolve_model_class(model)
     accepted = set(cls.get_param_names())
+    if any("__" in name for name in (*space, *fixed)):  # a composite's members' parameters
+        from tserbench.regressors import get_regressor
+
+        accepted |= set(get_regressor(model).get_params(deep=True))
     wrong = sorted((set(space) | set(fixed)) - accepted)
     if wrong:
         raise ConfigError(
