@@ -88,13 +88,10 @@ class Fresh:
         return self.text
 
 
-def _minirocket_and_fourier_gb() -> list:
-    from sktime.regression.kernel_based import RocketRegressor
-
-    from tserbench.regressors.classical import FourierGBRegressor
-
-    return [("minirocket", RocketRegressor(rocket_transform="minirocket", random_state=0)),
-            ("fourier-gb", FourierGBRegressor())]
+def _members(*names: str) -> Fresh:
+    """Member estimators built from the registry's own short names (and their defaults)."""
+    return Fresh(lambda: [(name, get_regressor(name)) for name in names],
+                 "[" + ", ".join(f"('{name}', get_regressor('{name}'))" for name in names) + "]")
 
 
 def _info(name, cls_name, kind, description, unequal_length, module="tserbench.regressors", **params):
@@ -172,9 +169,7 @@ _BUILTIN: tuple[ModelInfo, ...] = (
         "Unweighted mean of its estimators minirocket and fourier-gb, each fitted on the same fold",
         False,
         module="tserbench.regressors.compose",
-        estimators=Fresh(_minirocket_and_fourier_gb,
-                         "[('minirocket', RocketRegressor(rocket_transform='minirocket', random_state=0)), "
-                         "('fourier-gb', FourierGBRegressor())]"),
+        estimators=_members("minirocket", "fourier-gb"),
     ),
 )
 
