@@ -243,3 +243,35 @@ def test_jit_compile_trains_the_same_network():
     # eager mode cannot be XLA-compiled: run_eagerly wins
     eager = FCNRegressor(jit_compile=True, run_eagerly=True, **kw).fit(X, y)
     assert eager.model_.jit_compile is False
+
+
+def test_xla_inference_predicts_the_same():
+    """predict_jit_compile runs only the inference pass under XLA; None follows jit_compile."""
+    X, y = _data()
+    big = np.concatenate([X] * 8)  # more than 256 series: the traced path
+    kw = {**TINY_GRU, "n_epochs": 1, "random_state": 0}
+    plain = GRURegressor(**kw).fit(X, y)
+    xla = GRURegressor(predict_jit_compile=True, **kw).fit(X, y)
+    assert not plain._predict_with_xla() and xla._predict_with_xla()
+    assert xla.model_.jit_compile is False  # training stays off XLA
+    np.testing.assert_allclose(xla.predict(big), plain.predict(big), rtol=1e-5, atol=1e-6)
+    assert GRURegressor(jit_compile=True, **kw)._predict_with_xla()
+    assert not GRURegressor(jit_compile=True, predict_jit_compile=False, **kw)._predict_with_xla()
+    assert not GRURegressor(predict_jit_compile=True, run_eagerly=True, **kw)._predict_with_xla()
+
+
+def test_traced_inference_follows_refit_and_pickling():
+    """The cached inference function belongs to one fitted model: refit and pickle drop it."""
+    import pickle
+
+    X, y = _data()
+    X2, y2 = _data(seed=1)
+    big, big2 = np.concatenate([X] * 8), np.concatenate([X2] * 8)
+    reg = GRURegressor(**TINY_GRU, n_epochs=1, random_state=0).fit(X, y)
+    reg.predict(big)
+    restored = pickle.loads(pickle.dumps(reg))
+    assert "_forward" not in restored.__dict__
+    np.testing.assert_allclose(restored.predict(big), reg.predict(big), rtol=1e-6)
+    reg.fit(X2, y2)
+    fresh = GRURegressor(**TINY_GRU, n_epochs=1, random_state=0).fit(X2, y2)
+    np.testing.assert_allclose(reg.predict(big2), fresh.predict(big2), rtol=1e-5, atol=1e-6)

@@ -95,9 +95,17 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         data, such as sktime's estimator checks: it skips the 1-5 s of graph
         tracing per fit but makes every epoch slower.
     predict_batch_size : int, default=4096
-        Batch size in ``predict`` (a speed setting).  Up to this many series
-        are predicted with one direct call of the model, which skips the
-        tracing of Keras' ``predict`` function.
+        Batch size in ``predict`` (a speed setting).  More than 256 series run
+        through a traced inference function (traced once per fitted model) in
+        batches of this size; fewer use one direct call of the model, which
+        skips the tracing.
+    predict_jit_compile : bool or None, default=None
+        Compile the inference pass of ``predict`` with XLA (a speed setting);
+        None follows ``jit_compile``.  XLA slows the recurrent networks'
+        training but speeds up their inference: on a 2-core CPU it raised the
+        GRU's throughput on the DG22 ``full`` panel from about 32,000 to
+        about 46,000 series/s.  The predictions agree with the default's to
+        float32 rounding.
     random_state : int or None, default=None
         Seed for weights, dropout, shuffling and the validation split, set
         with ``keras.utils.set_random_seed``; with an int, repeated fits on a
@@ -154,6 +162,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
+        predict_jit_compile: bool | None = None,
         random_state: int | None = None,
         verbose: bool = False,
     ):
@@ -169,6 +178,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         self.jit_compile = jit_compile
         self.run_eagerly = run_eagerly
         self.predict_batch_size = predict_batch_size
+        self.predict_jit_compile = predict_jit_compile
         self.random_state = random_state
         self.verbose = verbose
         super().__init__()
@@ -288,6 +298,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         # Masking only where the training series are padded (raw variant):
         # on equal-length input it would be a no-op costing ~10-25 % per epoch
         self.masked_ = self._has_padding(X3)
+        self.__dict__.pop("_forward", None)  # traced for the previous model_
         self.model_ = self.build_model(self.input_shape_)
         if self.verbose:
             self.model_.summary()
@@ -341,13 +352,51 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
                 "of equal length); fit it on padded / unequal-length data"
             )
         if len(X3) <= _EAGER_PREDICT_MAX:
-            # a direct call skips tracing Keras' predict function (~0.3 s);
-            # for larger inputs the compiled predict loop is faster
+            # a direct call skips tracing the inference function (~0.3 s);
+            # for larger inputs the traced function is faster
             y_pred = self.model_(X3, training=False)
         else:
+            from tserbench._tf import import_tensorflow
+
+            tf = import_tensorflow()
+            forward = self._forward_function()
             batch_size = max(1, int(self.predict_batch_size))
-            y_pred = self.model_.predict(X3, batch_size=batch_size, verbose=0)
+            y_pred = np.concatenate(
+                [forward(tf.constant(X3[i : i + batch_size])).numpy() for i in range(0, len(X3), batch_size)]
+            )
         return np.asarray(y_pred, dtype=np.float64).reshape(-1)
+
+    def _predict_with_xla(self) -> bool:
+        """Whether ``predict`` runs under XLA (``predict_jit_compile``, else ``jit_compile``)."""
+        if self.run_eagerly:
+            return False
+        wanted = self.jit_compile if self.predict_jit_compile is None else self.predict_jit_compile
+        return bool(wanted)
+
+    def _forward_function(self):
+        """The fitted model's inference pass as a ``tf.function``, traced once and cached.
+
+        Written here instead of calling ``keras.Model.predict``: Keras' predict
+        loop (data adapter, callbacks, per-batch conversion) cost about a
+        quarter of the GRU's inference time on a 2-core CPU (measured: 30,000
+        series/s against 37,000-42,000 for this function).  The input signature
+        leaves the batch dimension free, so the last, shorter batch does not
+        retrace.  Cached outside the pickled state (see ``__getstate__``).
+        """
+        forward = self.__dict__.get("_forward")
+        if forward is None:
+            from tserbench._tf import import_tensorflow
+
+            tf = import_tensorflow()
+            model = self.model_
+            spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+            forward = tf.function(
+                lambda x: model(x, training=False),
+                input_signature=[spec],
+                jit_compile=self._predict_with_xla(),
+            )
+            self._forward = forward
+        return forward
 
     # ----------------------------------------------------------- persistence
     # sktime's BaseDeepRegressor drops ``model_`` from the pickled state and
@@ -355,8 +404,10 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
     # estimator and fails for Masking models.  Keras 3 models pickle natively
     # (``.keras`` format in memory), so the whole estimator is pickled as is.
     def __getstate__(self) -> dict[str, Any]:
-        """Return the full state, fitted Keras model included."""
-        return self.__dict__.copy()
+        """Return the full state, fitted Keras model included (not the cached traced function)."""
+        state = self.__dict__.copy()
+        state.pop("_forward", None)
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore the state written by :meth:`__getstate__`."""

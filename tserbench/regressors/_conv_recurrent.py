@@ -44,6 +44,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
         jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
+        predict_jit_compile: bool | None = None,
         random_state: int | None = None,
         verbose: bool = False,
     ):
@@ -69,6 +70,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
+            predict_jit_compile=predict_jit_compile,
             random_state=random_state,
             verbose=verbose,
         )
@@ -126,7 +128,7 @@ class ConvLSTMRegressor(_ConvRecurrentRegressor):
         Regularisation of the recurrent kernels.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
-predict_batch_size, \
+predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
@@ -177,7 +179,7 @@ class ConvGRURegressor(_ConvRecurrentRegressor):
         Regularisation of the recurrent kernels.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
-predict_batch_size, \
+predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`

@@ -34,7 +34,7 @@ class InceptionTimeRegressor(BaseTserbenchDeepRegressor):
         Longest kernel; the others are ``kernel_size // 2`` and ``// 4``.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
-predict_batch_size, \
+predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
@@ -84,6 +84,7 @@ random_state, verbose
         jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
+        predict_jit_compile: bool | None = None,
         random_state: int | None = None,
         verbose: bool = False,
     ):
@@ -106,6 +107,7 @@ random_state, verbose
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
+            predict_jit_compile=predict_jit_compile,
             random_state=random_state,
             verbose=verbose,
         )

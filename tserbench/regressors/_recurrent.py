@@ -93,6 +93,7 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
         jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
+        predict_jit_compile: bool | None = None,
         random_state: int | None = None,
         verbose: bool = False,
     ):
@@ -116,6 +117,7 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
+            predict_jit_compile=predict_jit_compile,
             random_state=random_state,
             verbose=verbose,
         )
@@ -149,6 +151,7 @@ class _BidirectionalRegressor(_RecurrentRegressor):
         jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
+        predict_jit_compile: bool | None = None,
         random_state: int | None = None,
         verbose: bool = False,
     ):
@@ -172,6 +175,7 @@ class _BidirectionalRegressor(_RecurrentRegressor):
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
+            predict_jit_compile=predict_jit_compile,
             random_state=random_state,
             verbose=verbose,
         )
@@ -197,7 +201,7 @@ class LSTMRegressor(_UnidirectionalRegressor):
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
-predict_batch_size, \
+predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
@@ -247,7 +251,7 @@ class BiLSTMRegressor(_BidirectionalRegressor):
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
-predict_batch_size, \
+predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
@@ -297,7 +301,7 @@ class GRURegressor(_UnidirectionalRegressor):
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
-predict_batch_size, \
+predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
@@ -347,7 +351,7 @@ class BiGRURegressor(_BidirectionalRegressor):
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
-predict_batch_size, \
+predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
@@ -397,7 +401,7 @@ class DG22BiLSTMRegressor(_RecurrentRegressor):
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
-predict_batch_size, \
+predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
@@ -447,6 +451,7 @@ random_state, verbose
         jit_compile: bool = False,
         run_eagerly: bool = False,
         predict_batch_size: int = 4096,
+        predict_jit_compile: bool | None = None,
         random_state: int | None = None,
         verbose: bool = False,
     ):
@@ -470,6 +475,7 @@ random_state, verbose
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             predict_batch_size=predict_batch_size,
+            predict_jit_compile=predict_jit_compile,
             random_state=random_state,
             verbose=verbose,
         )
