@@ -119,3 +119,11 @@ def test_compare_refuses_a_baseline_measured_with_other_model_parameters():
     with pytest.raises(ConfigError, match="params"):
         compare(tuned, BASE)
     assert all(r["ok"] for r in compare(tuned, tuned))
+
+
+def test_figures_format_alike_in_value_and_baseline_columns():
+    from tserbench.benchmarks._cli import _format_figure
+
+    assert _format_figure(52734.2) == "52,734"
+    assert _format_figure(1.01834) == "1.018"
+    assert _format_figure(0.0004567) == "0.0004567"

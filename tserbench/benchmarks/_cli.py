@@ -124,6 +124,11 @@ _UNITS = {
 }
 
 
+def _format_figure(value: float) -> str:
+    """4 significant digits below 100 (``1.018``), whole numbers with separators above (``31,286``)."""
+    return f"{value:,.4g}" if abs(value) < 100 else f"{value:,.0f}"
+
+
 def _print_table(result: dict, rows: list[dict] | None) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -138,10 +143,10 @@ def _print_table(result: dict, rows: list[dict] | None) -> None:
         table.add_column("status")
     for figure, (label, unit) in _UNITS.items():
         for key, value in (result.get(figure) or {}).items():
-            cells = [label, key, f"{value:,.4g}" if value < 100 else f"{value:,.0f}", unit]
+            cells = [label, key, _format_figure(value), unit]
             if rows is not None:
                 r = checked.get((figure, key))
-                cells += ["" if r is None else f"{r['baseline']:,.4g}",
+                cells += ["" if r is None else _format_figure(r["baseline"]),
                           "" if r is None else ("[green]ok[/]" if r["ok"] else "[red]REGRESSED[/]")]
             table.add_row(*cells)
     Console().print(table)
