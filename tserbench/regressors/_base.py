@@ -102,10 +102,10 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
     predict_jit_compile : bool or None, default=None
         Compile the inference pass of ``predict`` with XLA (a speed setting);
         None follows ``jit_compile``.  XLA slows the recurrent networks'
-        training but speeds up their inference: on a 2-core CPU it raised the
-        GRU's throughput on the DG22 ``full`` panel from about 32,000 to
-        about 46,000 series/s.  The predictions agree with the default's to
-        float32 rounding.
+        training but speeds up their inference: in repeated ``tserbench bench``
+        runs on a 2-core CPU (DG22 ``full`` panel) the GRU predicted 24,000 to
+        37,000 series/s without it and 39,000 to 43,000 with it.  The
+        predictions agree with the default's to float32 rounding.
     random_state : int or None, default=None
         Seed for weights, dropout, shuffling and the validation split, set
         with ``keras.utils.set_random_seed``; with an int, repeated fits on a
@@ -378,8 +378,8 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
 
         Written here instead of calling ``keras.Model.predict``: Keras' predict
         loop (data adapter, callbacks, per-batch conversion) cost about a
-        quarter of the GRU's inference time on a 2-core CPU (measured: 30,000
-        series/s against 37,000-42,000 for this function).  The input signature
+        quarter of a bare Keras GRU's inference time on a 2-core CPU (median
+        30,000 series/s against 37,000-42,000 for this function).  The input signature
         leaves the batch dimension free, so the last, shorter batch does not
         retrace.  Cached outside the pickled state (see ``__getstate__``).
         """
