@@ -356,13 +356,11 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             # for larger inputs the traced function is faster
             y_pred = self.model_(X3, training=False)
         else:
-            from tserbench._tf import import_tensorflow
-
-            tf = import_tensorflow()
+            # the input signature converts each float32 numpy batch to a tensor
             forward = self._forward_function()
             batch_size = max(1, int(self.predict_batch_size))
             y_pred = np.concatenate(
-                [forward(tf.constant(X3[i : i + batch_size])).numpy() for i in range(0, len(X3), batch_size)]
+                [forward(X3[i : i + batch_size]).numpy() for i in range(0, len(X3), batch_size)]
             )
         return np.asarray(y_pred, dtype=np.float64).reshape(-1)
 
