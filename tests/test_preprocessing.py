@@ -180,14 +180,25 @@ def test_fast_spline_equals_scipy_tripled_at_equal_penalty(lam):
         np.testing.assert_allclose(fast[i], _tripled_scipy(p, m, grid, lam), rtol=0, atol=1e-5)
 
 
-def test_fast_gcv_search_equals_scalar_brent_on_dense_gcv():
-    """The vectorised search returns what scipy's bounded Brent finds on the periodic GCV."""
+def test_fast_gcv_search_is_never_worse_than_scalar_brent_on_dense_gcv():
+    """The vectorised search reaches a GCV no worse than scipy's bounded Brent on the periodic GCV.
+
+    What matters is the quality of the minimum, not where on a flat stretch of
+    the GCV curve a search stops: scipy's bounded Brent sometimes ends on the
+    large-lam plateau (lam ~ 100, an almost constant curve) while the fast search
+    finds a GCV many times smaller (seen with scipy 1.17 on star 2 of this set).
+    Where both end in the same basin (the GCV between the two penalties never
+    rises above the larger end value), they stop within scipy's ``xatol`` (1e-5
+    absolute on lam) of each other and agree on the GCV value; rounding
+    differences between the dense and the eigen GCV decide the last steps.
+    """
     from scipy.optimize import minimize_scalar
 
     from tserbench.preprocessing.spline import _smooth
 
     lcs = make_lcs(n_stars=6, seed=4, n_min=21, n_max=70)
     _, lam_fast = _smooth(lcs, 50, "fast")
+    same_basin = 0
     for i, (p, m) in enumerate(zip(lcs.phase, lcs.mag)):
         K = _dense_periodic_K(p)
         n = p.size
@@ -198,10 +209,15 @@ def test_fast_gcv_search_equals_scalar_brent_on_dense_gcv():
             return (r @ r / n) / (1 - np.trace(A) / n) ** 2
 
         res = minimize_scalar(gcv, bounds=(0, 3 * n), method="bounded")
-        # both searches stop within scipy's xatol (1e-5 absolute on lam) of each other;
-        # rounding differences between the dense and the eigen GCV decide the last steps
-        assert abs(lam_fast[i] - res.x) <= 1e-5
-        assert gcv(lam_fast[i]) == pytest.approx(res.fun, rel=1e-4)
+        g_fast = gcv(lam_fast[i])
+        assert g_fast <= res.fun * (1 + 1e-4), f"star {i}: fast GCV {g_fast} worse than scipy's {res.fun}"
+        lo, hi = sorted((float(lam_fast[i]), float(res.x)))
+        between = [gcv(lam) for lam in np.geomspace(max(lo, 1e-12), max(hi, 1e-12), 60)]
+        if max(between) <= max(g_fast, res.fun) * (1 + 1e-6):
+            same_basin += 1
+            assert abs(lam_fast[i] - res.x) <= 1e-5
+            assert g_fast == pytest.approx(res.fun, rel=1e-4)
+    assert same_basin >= 1, "no star where both searches end in the same basin: the comparison ran on nothing"
 
 
 def test_fast_vs_scipy_make_smoothing_spline_end_to_end():
