@@ -222,8 +222,11 @@ def run_bench(
 
     dataset_params = dict(dataset_params or {})
     params = dict(params or {})
+    from tserbench.environment import environment
+
     result: dict[str, Any] = {
         "machine": _machine(),
+        "environment": environment(),
         "dataset": dataset,
         "dataset_params": dataset_params,
         "settings": {"n_epochs": n_epochs, "n_series": n_series, "folds": folds, "n_jobs": n_jobs},

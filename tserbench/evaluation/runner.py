@@ -37,6 +37,7 @@ import pandas as pd
 
 from tserbench import __version__
 from tserbench._io import atomic_write_json
+from tserbench.environment import environment
 from tserbench.evaluation._progress import Reporter
 from tserbench.evaluation.data import TARGET_ERROR_COLUMNS, VARIANTS, BenchmarkData, load_benchmark_data, take_rows
 from tserbench.evaluation.metrics import score
@@ -244,6 +245,7 @@ def run_job(
         "host": platform.node(),
         "pid": os.getpid(),
         "tserbench_version": __version__,
+        "environment": environment(),  # of the process that fitted the model (a dask worker, say)
     }
     oof = pd.DataFrame({
         "source_id": data.source_id[test].astype(np.int64),
@@ -470,6 +472,7 @@ def run_benchmark(
         "tserbench_version": __version__,
         "python": platform.python_version(),
         "host": platform.node(),
+        "environment": environment(),
     }
     if splitter.protocol != "predefined":
         run_info["bin_size"] = splitter.bin_size

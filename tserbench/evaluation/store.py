@@ -120,7 +120,7 @@ class ResultStore:
                 "choose another --out folder rather than mixing results"
             )
         resumed = list(existing.get("resumed_by", []))
-        resumed.append({k: info.get(k) for k in ("command", "started") if k in info})
+        resumed.append({k: info.get(k) for k in ("command", "started", "environment") if k in info})
         existing["resumed_by"] = resumed
         atomic_write_json(self.run_path, existing)
         return existing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shlex
 import warnings
@@ -117,6 +118,24 @@ def _models_of(command: str) -> list[str]:
     return []
 
 
+def _environments(res) -> list[dict]:
+    """The distinct environments the store's jobs ran in, each with the models and job count it covers.
+
+    A job records the environment of the process that fitted it (a dask
+    worker's, say); a store written before environments were recorded gives
+    one group with ``environment`` None.
+    """
+    groups: dict[str, dict] = {}
+    for model in res.models.values():
+        for job in model.jobs:
+            env = job.record.get("environment")
+            group = groups.setdefault(json.dumps(env, sort_keys=True), {"environment": env, "models": [], "n_jobs": 0})
+            group["n_jobs"] += 1
+            if model.name not in group["models"]:
+                group["models"].append(model.name)
+    return list(groups.values())
+
+
 def _sort_key(row: dict):
     rmse = row.get("val", {}).get("rmse", {}).get("value")
     return (rmse is None, rmse if rmse is not None else 0.0, row["model"])
@@ -150,6 +169,7 @@ def collect(results_dir: str | Path, *, data_home=None, generated_by: str | None
         "generated_by": generated_by,
         "headline": HEADLINE,
         "run": run,
+        "environments": _environments(res),
         "notes": [],
         "rows": [],
     })

@@ -261,6 +261,10 @@ def to_html(lb) -> str:
         body.append('<h2>Commands to regenerate</h2><ul class="cmds">')
         body += [f"<li>{_esc(w)}: <code>{_esc(c)}</code></li>" for w, c in cmds]
         body.append("</ul>")
+    body.append("<h2>Environment</h2>")
+    for heading, pairs in R.environment_groups(doc):
+        body.append(f'<p class="meta">{_esc(heading)}:</p>')
+        body.append(_table(["", ""], [[_esc(k), _esc(v)] for k, v in pairs], left=2))
     title = _esc(f"tserbench leaderboard: {doc.get('name') or doc['dataset']}")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{title}</title><style>{_CSS}</style></head><body>\n" + "\n".join(body)

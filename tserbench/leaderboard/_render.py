@@ -129,6 +129,22 @@ def commands(doc: dict) -> list[tuple[str, str]]:
     return out
 
 
+def environment_groups(doc: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``(heading, [(label, value), ...])`` per distinct environment of the leaderboard's jobs."""
+    from tserbench.environment import describe_environment
+
+    groups = doc.get("environments") or [{"environment": None, "models": [], "n_jobs": None}]
+    out = []
+    for group in groups:
+        n = group.get("n_jobs")
+        if len(groups) == 1:
+            heading = f"All {n} jobs ran in this environment" if n else "Environment"
+        else:
+            heading = f"{n} job(s) of {', '.join(group.get('models') or [])}"
+        out.append((heading, describe_environment(group.get("environment"))))
+    return out
+
+
 def _params(doc: dict) -> str:
     p = doc.get("dataset_params") or {}
     return " (" + ", ".join(f"{k}={v}" for k, v in p.items()) + ")" if p else ""
@@ -177,7 +193,10 @@ def to_markdown(lb) -> str:
     if cmds:
         parts += ["", "## Commands to regenerate", ""]
         parts += [f"- {what}: `{cmd}`" for what, cmd in cmds]
-    return "\n".join(parts) + "\n"
+    parts += ["", "## Environment", ""]
+    for heading, pairs in environment_groups(doc):
+        parts += [f"{heading}:", "", *(f"- {label}: {value}" for label, value in pairs), ""]
+    return "\n".join(parts).rstrip("\n") + "\n"
 
 
 def to_frame(lb) -> pd.DataFrame:

@@ -31,6 +31,7 @@ def make_fake_results(
     base_pred=None,
     history: bool = True,
     seed: int = 0,
+    environment: dict | None = None,
 ) -> Path:
     """Write a plausible result store to ``path`` and return it.
 
@@ -55,9 +56,15 @@ def make_fake_results(
         Record a learning-curve history in each job JSON.
     seed : int
         Random seed.
+    environment : dict, optional
+        The environment block recorded in run.json and every job (default:
+        this process's, :func:`tserbench.environment.environment`).
     """
+    from tserbench.environment import environment as _environment
+
     from tserbench.evaluation.store import ResultStore
 
+    env = _environment() if environment is None else environment
     path = Path(path)
     store = ResultStore(path)
     rng = np.random.default_rng(seed)
@@ -75,7 +82,7 @@ def make_fake_results(
     store.init_run({
         "dataset": dataset, "dataset_params": {}, "variant": "full", "protocol": protocol, "seed": seed,
         "command": f"tserbench run --dataset {dataset} --models {','.join(models)} --out {path}",
-        "tserbench_version": "0.1.0", "wall_seconds": 12.5, "models": list(models),
+        "tserbench_version": "0.1.0", "wall_seconds": 12.5, "models": list(models), "environment": env,
     })
 
     def weights(y):  # plausible stand-in for the runner's density weights
@@ -101,6 +108,7 @@ def make_fake_results(
                     "weights": "fake density weights", "n_train": int(tr.sum()), "n_val": int(val.sum()),
                     "fit_seconds": float(1.0 + m_i + rng.uniform()), "predict_seconds": 0.01, "epochs": epochs,
                     "history": ({"loss": loss, "val_loss": [v * 1.2 for v in loss]} if history else None),
+                    "environment": env,
                 }
                 store.write_job(model, rep, int(fold), job, oof)
     return path

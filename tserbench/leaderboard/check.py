@@ -45,6 +45,8 @@ class CheckResult:
     missing: list[str] = field(default_factory=list)  # reference models absent from current
     new: list[str] = field(default_factory=list)  # current models absent from the reference
     strict: bool = False
+    #: how the current results' environment differs from the reference's (warnings, never a failure)
+    environment_differences: list[str] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[CheckRow]:
@@ -132,6 +134,26 @@ def load_leaderboard(source: str | Path, *, data_home=None) -> dict:
     return doc
 
 
+def _main_environment(doc: dict) -> dict | None:
+    """The environment that ran most of a leaderboard's jobs (None if not recorded)."""
+    groups = [g for g in doc.get("environments") or [] if isinstance(g, dict)]
+    if not groups:
+        return None
+    return max(groups, key=lambda g: g.get("n_jobs") or 0).get("environment")
+
+
+def environment_differences(ref_doc: dict, cur_doc: dict) -> list[str]:
+    """What differs between the environments of two leaderboards (see :func:`tserbench.environment.compare_environments`)."""
+    from tserbench.environment import compare_environments
+
+    lines = compare_environments(_main_environment(ref_doc), _main_environment(cur_doc))
+    for label, doc in (("the reference", ref_doc), ("the current results", cur_doc)):
+        n = len(doc.get("environments") or [])
+        if n > 1:
+            lines.append(f"{label} ran in {n} environments; compared: the one that ran most jobs")
+    return lines
+
+
 def _harness(doc: dict) -> dict[str, dict]:
     return {r["model"]: r for r in doc["rows"] if r.get("kind") == "harness"}
 
@@ -182,7 +204,8 @@ def check_against_reference(
     ref_doc = reference if isinstance(reference, dict) else load_leaderboard(reference)
     cur_doc = current if isinstance(current, dict) else load_leaderboard(current, data_home=data_home)
     ref, cur = _harness(ref_doc), _harness(cur_doc)
-    result = CheckResult(missing=sorted(set(ref) - set(cur)), new=sorted(set(cur) - set(ref)), strict=strict)
+    result = CheckResult(missing=sorted(set(ref) - set(cur)), new=sorted(set(cur) - set(ref)), strict=strict,
+                         environment_differences=environment_differences(ref_doc, cur_doc))
     for model in sorted(set(ref) & set(cur)):
         for metric in metrics:
             a, b = _value(ref[model], metric), _value(cur[model], metric)
@@ -226,6 +249,11 @@ def render_check(result: CheckResult, console=None) -> None:
                       + (" (failure: --strict)" if result.strict else ""))
     if result.new:
         console.print(f"not in the reference (not checked): {', '.join(result.new)}")
+    if result.environment_differences:
+        console.print("[yellow]warning:[/] the environment differs from the reference's "
+                      "(a warning, not a failure; install from requirements-lock.txt to match it):")
+        for line in result.environment_differences:
+            console.print(f"  {line}", markup=False, highlight=False)
     n = len(result.regressions)
     if n:
         console.print(f"[bold red]FAILED[/]: {n} regression(s) beyond tolerance")

@@ -354,10 +354,14 @@ def _work(objective, *, study_name, storage, config, n_trials, timeout, sampler,
     current: list[int] = []  # number of the trial this worker runs now
 
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    from tserbench.environment import environment
+
+    worker_environment = environment()  # each worker records its own (machines may differ)
 
     def gated(trial):
         current[:] = [trial.number]
         trial.set_user_attr("worker", worker_id)
+        trial.set_user_attr("environment", worker_environment)
         _gate(study, trial, n_trials)
         value = objective(trial)
         _gate(study, trial, n_trials)  # a race at ask() time is caught before the result counts
