@@ -70,3 +70,13 @@ def fake_dg22_home(tmp_path):
         return write_fake_dg22(tmp_path if home is None else Path(home), n_stars, seed=seed)
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the ``slow`` tests first.
+
+    With pytest-xdist the long ones (sktime's checks of the deep regressors)
+    then overlap the many short tests on the other worker instead of forming
+    a tail at the end of the run.  The order within each group is kept.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

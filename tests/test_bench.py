@@ -83,7 +83,17 @@ def test_bench_reports_every_figure_group(bench_json):
     assert bench_json["params"] == {"gru": {"batch_size": 32}}  # only the models measured
 
 
-def test_bench_compare_exit_codes_and_table(bench_json, tmp_path, capsys):
+def test_bench_records_its_environment(bench_json):
+    env = bench_json["environment"]
+    assert env["packages"]["numpy"] and env["machine"]["cores"] >= 1
+    assert env["tserbench"]["version"] == bench_json["machine"]["tserbench"]
+
+
+def test_bench_compare_exit_codes_and_table(bench_json, tmp_path, capsys, monkeypatch):
+    """The command's comparison (exit codes, table) on the fixture's figures, not measured again."""
+    import tserbench.benchmarks.bench as bench
+
+    monkeypatch.setattr(bench, "run_bench", lambda *a, **kw: json.loads(json.dumps(bench_json)))
     args = ARGS
     same = tmp_path / "same.json"
     same.write_text(json.dumps(bench_json))

@@ -1,7 +1,11 @@
 """sktime's full estimator suite (``check_estimator``) on every deep regressor.
 
-Each class runs sktime's checks with its own tiny ``get_test_params`` (two
-parameter sets; a few epochs of a network with a handful of units): fitting,
+Each class runs sktime's checks with its own tiny ``get_test_params`` (one
+parameter set: one epoch of a network with a handful of units, eager, with the
+internal validation split, early stopping and density weights on, the branches
+most code runs through; the other training branches -- no validation split, no
+early stopping, unweighted, stacked layers -- are covered by
+``tests/test_regressors_deep.py``): fitting,
 predicting, unequal-length input where supported, idempotence under a fixed
 ``random_state``, deepcopy, pickling and ``save``/``load`` of a fitted model,
 docstring examples.  The test fails on any failed check and prints them.

@@ -194,6 +194,37 @@ def test_quiet_unless_verbose(capfd):
     assert "val_loss" in capfd.readouterr().out  # one line per epoch
 
 
+#: Stacked (two-block or two-layer) tiny architectures, one per class: with the
+#: unweighted, no-validation, no-early-stopping branch they complement the one
+#: parameter set of sktime's checks (tests/test_check_estimator.py).
+STACKED = {
+    FCNRegressor: {"filter_sizes": (2, 2), "kernel_sizes": (2, 3)},
+    ResNetRegressor: {"n_filters": (2, 3), "kernel_sizes": (2, 3)},
+    InceptionTimeRegressor: {"n_filters": 2, "bottleneck_size": 2, "depth": 2, "kernel_size": 4,
+                             "use_residual": False, "use_bottleneck": False},
+    ConvLSTMRegressor: {"filter_sizes": (2, 2), "kernel_sizes": (2, 3), "pool_size": 1, "units": (2, 2),
+                        "dropout": 0.0},
+    ConvGRURegressor: {"filter_sizes": (2, 2), "kernel_sizes": (2, 3), "pool_size": 1, "units": (2, 2),
+                       "dropout": 0.0},
+    **{cls: {"units": (2, 2), "dropout": 0.0} for cls in RECURRENT},
+}
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_stacked_unweighted_full_budget_fit_predicts_and_pickles(cls):
+    """No validation split, no early stopping (every epoch runs, the last is kept), no weights."""
+    import pickle
+
+    X, y = _data(n=12, length=12)
+    reg = cls(**STACKED[cls], n_epochs=2, weight_cutoff=None, validation_split=0.0, patience=None,
+              run_eagerly=True, random_state=1).fit(X, y)
+    assert reg.n_epochs_trained_ == reg.best_epoch_ == 2
+    assert "val_loss" not in reg.history_
+    pred = reg.predict(X)
+    assert pred.shape == (12,) and np.isfinite(pred).all()
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(X), pred)
+
+
 def test_large_and_small_prediction_paths_agree():
     X, y = _data()
     reg = GRURegressor(**TINY_GRU, n_epochs=1, random_state=0).fit(X, y)

@@ -84,7 +84,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
                 "kernel_sizes": (3,),
                 "units": (2,),
                 "dropout": (0.1,),
-                "n_epochs": 2,
+                "n_epochs": 1,
                 "batch_size": 16,
                 "patience": 1,
                 "validation_split": 0.2,

@@ -121,7 +121,7 @@ random_state, verbose
                 "bottleneck_size": 2,
                 "depth": 3,
                 "kernel_size": 4,
-                "n_epochs": 2,
+                "n_epochs": 1,
                 "batch_size": 16,
                 "patience": 1,
                 "validation_split": 0.2,

@@ -39,20 +39,28 @@ class _RecurrentRegressor(BaseTserbenchDeepRegressor):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Return a tiny configuration for sktime's estimator checks."""
+        """Return two tiny configurations for sktime's estimator checks.
+
+        One recurrent layer of 2 units, one eager epoch, no internal
+        validation split: on a CPU the eager recurrent loop costs ~0.1 ms per
+        operation, so each evaluated time step counts (the validation path is
+        tested in ``tests/test_regressors_deep.py``).  The first set stops
+        early on the training loss and uses the density weights, the second
+        trains unweighted without early stopping.
+        """
         return [
             {
-                "units": (3,),
+                "units": (2,),
                 "dropout": (0.1,),
-                "n_epochs": 2,
+                "n_epochs": 1,
                 "batch_size": 16,
                 "patience": 1,
-                "validation_split": 0.2,
+                "validation_split": 0.0,
                 "run_eagerly": True,
                 "random_state": 0,
             },
             {
-                "units": (2, 2),
+                "units": (2,),
                 "dropout": 0.0,
                 "n_epochs": 1,
                 "weight_cutoff": None,

@@ -100,7 +100,7 @@ random_state, verbose
             {
                 "n_filters": (4,),
                 "kernel_sizes": (3,),
-                "n_epochs": 2,
+                "n_epochs": 1,
                 "batch_size": 16,
                 "patience": 1,
                 "validation_split": 0.2,
