@@ -222,7 +222,15 @@ def test_read_dg22_real(dg22_home):
     np.testing.assert_array_equal(curves.period, table["period"].to_numpy())
     n = curves.n_points
     assert (n.min(), int(np.median(n)), n.max()) == (21, 34, 97)
-    assert all(p.max() < 1.0 and np.all(np.diff(p) > 0) for p in curves.phase)
+    # as DG22 read them: 20 stars repeat a (rounded) phase, and keep both points
+    assert all(p.max() < 1.0 and np.all(np.diff(p) >= 0) for p in curves.phase)
+    repeats = table["n_duplicate_phases"].to_numpy()
+    assert (repeats > 0).sum() == 20
+    assert [int(np.sum(np.diff(p) == 0)) for p in curves.phase] == repeats.tolist()
+    merged, mtable = read_dg22(dg22_home, duplicate_phases="merge")
+    assert all(np.all(np.diff(p) > 0) for p in merged.phase)
+    np.testing.assert_array_equal(merged.n_points, n - repeats)
+    np.testing.assert_array_equal(mtable["n_duplicate_phases"], repeats)
 
 
 # --------------------------------------------------------------------------- Gaia DR3

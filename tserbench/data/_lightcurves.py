@@ -37,7 +37,9 @@ class LightCurves:
     source_id : np.ndarray of int64, shape (n,)
         Gaia ``source_id`` of each star.
     phase : list of np.ndarray
-        Phases of each star, float64 in [0, 1), sorted ascending, no duplicates.
+        Phases of each star, float64 in [0, 1), sorted ascending.  Distinct,
+        except in DG22's published files read as published (a few stars
+        repeat a phase rounded to 1e-6; see :func:`tserbench.data.read_dg22`).
     mag : list of np.ndarray
         Magnitudes of each star, float64, same length as its ``phase``.
     period : np.ndarray of float64, shape (n,)
@@ -152,8 +154,10 @@ def merge_duplicate_phases(phase: np.ndarray, mag: np.ndarray) -> tuple[np.ndarr
     """Sort by phase and replace points sharing a phase by their mean magnitude.
 
     Returns the sorted, de-duplicated ``(phase, mag)`` and how many points
-    were merged away.  Used where a fixed published dataset repeats a phase
-    (DG22 rounds phases to 1e-6); readers of raw data reject duplicates instead.
+    were merged away.  A smoothing spline needs distinct abscissae: DG22's
+    files repeat a few rounded phases, and the spline variants merge them
+    this way (:func:`tserbench.preprocessing.smooth_resample`); readers of raw
+    Gaia photometry reject duplicates instead.
     """
     order = np.argsort(phase, kind="stable")
     phase, mag = phase[order], mag[order]
@@ -172,13 +176,15 @@ def validate_light_curve(
     *,
     min_points: int = MIN_POINTS,
     path: str | os.PathLike | None = None,
+    allow_duplicate_phases: bool = False,
 ) -> None:
     """Check one phase-folded light curve; raise :class:`LightCurveError` if unusable.
 
     Rules: ``source_id`` is an integer; ``period`` is a finite number > 0;
     ``phase`` and ``mag`` are 1-D, equally long, finite (no NaN or inf);
-    at least ``min_points`` points; phases in [0, 1), without duplicates.
-    Sortedness is not required here (readers sort).
+    at least ``min_points`` points; phases in [0, 1), without duplicates
+    (unless ``allow_duplicate_phases``).  Sortedness is not required here
+    (readers sort).
 
     Parameters
     ----------
@@ -192,6 +198,10 @@ def validate_light_curve(
         Fewest points a usable light curve has.
     path : str or path-like, optional
         File the star was read from, named in the error.
+    allow_duplicate_phases : bool, default=False
+        Accept points that share a phase (DG22's files round phases to 1e-6
+        and repeat a few; the smoothing spline merges them, the ``raw`` input
+        keeps them as DG22 did).
 
     Raises
     ------
@@ -225,6 +235,8 @@ def validate_light_curve(
         raise LightCurveError(
             sid, f"{int(out.sum())} phase(s) outside [0, 1), e.g. {phase[out][0]!r}", path=path
         )
+    if allow_duplicate_phases:
+        return
     srt = np.sort(phase)
     dup = srt[1:] == srt[:-1]
     if dup.any():
@@ -240,6 +252,7 @@ def validate_batch(
     paths: Sequence | None = None,
     min_points: int = MIN_POINTS,
     errors: str = "skip",
+    allow_duplicate_phases: bool = False,
 ) -> tuple[LightCurves, list[Rejection]]:
     """Validate many stars; keep the good ones, report the bad ones.
 
@@ -256,6 +269,8 @@ def validate_batch(
         The file of each star, for messages.
     min_points : int, default=10
     errors : {"skip", "raise"}, default="skip"
+    allow_duplicate_phases : bool, default=False
+        See :func:`validate_light_curve`.
 
     Returns
     -------
@@ -270,7 +285,8 @@ def validate_batch(
     for k, (sid, ph, mg, per) in enumerate(zip(source_ids, phases, mags, periods, strict=True)):
         path = None if paths is None else paths[k]
         try:
-            validate_light_curve(sid, ph, mg, per, min_points=min_points, path=path)
+            validate_light_curve(sid, ph, mg, per, min_points=min_points, path=path,
+                                 allow_duplicate_phases=allow_duplicate_phases)
         except LightCurveError as exc:
             if errors == "raise":
                 raise

@@ -7,9 +7,12 @@ Files (in ``<data home>/dekany2022_gaia_g/``; see the manifest
     Members ``lc_dev_g/<source_id>_bin.dat``, two columns ``phase mag``,
     phases in [0, 2) (the second cycle repeats the first shifted by +1);
     only phase < 1 is kept.  Twenty stars repeat a phase (the file rounds
-    phases to 1e-6; the two magnitudes differ by at most ~0.01 mag): such
-    points are merged into one at their mean magnitude, so that every
-    light curve has distinct phases (column ``n_merged`` counts them).
+    phases to 1e-6; the two magnitudes differ by at most ~0.01 mag).  By
+    default such points are kept as they are, in file order, because DG22's
+    network saw them so (its published fold models reproduce the published
+    predictions only with them); the smoothing spline merges them at their
+    mean magnitude.  ``duplicate_phases="merge"`` merges them on reading
+    (column ``n_duplicate_phases`` counts them either way).
     The archive is read in one pass over the
     compressed stream, without unpacking it; only the members of the
     stars in the target table are parsed.
@@ -43,7 +46,7 @@ from tserbench.data._lightcurves import (
 from tserbench.data._manifest import bundled_path, load_manifest, verify_sha256
 from tserbench.exceptions import DataError, LightCurveError
 
-__all__ = ["read_dg22", "read_period_table", "dg22_dir", "DG22_DATASET", "DG22_MANIFEST"]
+__all__ = ["read_dg22", "read_period_table", "parse_dg22_member", "dg22_dir", "DG22_DATASET", "DG22_MANIFEST"]
 
 DG22_DATASET = "rrab-gaia-dg22"
 DG22_MANIFEST = "dekany2022_gaia_g.json"
@@ -144,7 +147,15 @@ def read_period_table(path: str | os.PathLike) -> pd.Series:
     return out
 
 
-def _parse_member(data: bytes, sid: np.int64, where: str) -> tuple[np.ndarray, np.ndarray, int]:
+def parse_dg22_member(data: bytes, sid: np.int64, where: str, *, merge: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    """Parse one ``<source_id>_bin.dat`` member: ``(phase, mag, n_duplicate_phases)`` of the first cycle.
+
+    The points with phase < 1 (the second cycle repeats the first, +1),
+    sorted by phase with a stable sort (the files are sorted: their order is
+    kept).  ``merge``: points sharing a phase become one at their mean
+    magnitude.  The count is of points whose phase repeats an earlier one.
+    Also used by ``tserbench predict`` for user files of this format.
+    """
     try:
         values = np.array(data.split(), dtype=np.float64)
     except ValueError:
@@ -153,7 +164,12 @@ def _parse_member(data: bytes, sid: np.int64, where: str) -> tuple[np.ndarray, n
         raise LightCurveError(sid, "light curve does not have two columns (phase mag)", path=where)
     values = values.reshape(-1, 2)
     keep = values[:, 0] < 1.0  # the second cycle repeats the first (+1)
-    return merge_duplicate_phases(values[keep, 0], values[keep, 1])
+    phase, mag = values[keep, 0], values[keep, 1]
+    if merge:
+        return merge_duplicate_phases(phase, mag)
+    order = np.argsort(phase, kind="stable")
+    phase, mag = phase[order], mag[order]
+    return phase, mag, int(np.count_nonzero(phase[1:] == phase[:-1]))
 
 
 def _read_archive(path: Path, wanted: set[str]) -> dict[str, bytes]:
@@ -179,7 +195,7 @@ def _read_archive(path: Path, wanted: set[str]) -> dict[str, bytes]:
 
 
 def read_dg22(
-    data_home: str | os.PathLike | None = None, *, verify: bool = True
+    data_home: str | os.PathLike | None = None, *, verify: bool = True, duplicate_phases: str = "keep"
 ) -> tuple[LightCurves, pd.DataFrame]:
     """Read the DG22 Gaia G-band RRab development set (4458 stars).
 
@@ -191,6 +207,11 @@ def read_dg22(
     verify : bool, default=True
         Check each file's sha256 against the manifest (hashed once per
         process per unchanged file).
+    duplicate_phases : {"keep", "merge"}, default="keep"
+        What to do with points that repeat a phase (20 stars): ``"keep"``
+        them in file order, as DG22's network saw them; ``"merge"`` each
+        group into one point at its mean magnitude (what the smoothing
+        spline does anyway).
 
     Returns
     -------
@@ -200,8 +221,8 @@ def read_dg22(
     table : pd.DataFrame
         Columns ``source_id`` (int64), ``fold`` (int, 0–9), ``feh`` (target,
         dex), ``feh_pred_dg22`` (DG22's out-of-fold prediction), ``period``
-        (days), ``n_points`` (after merging), ``n_merged`` (points merged
-        away because their phase repeated); row ``i`` describes ``curves[i]``.
+        (days), ``n_points`` (as read), ``n_duplicate_phases`` (points whose
+        phase repeats an earlier point's); row ``i`` describes ``curves[i]``.
 
     Raises
     ------
@@ -213,6 +234,8 @@ def read_dg22(
     LightCurveError
         A star's light curve is unusable (see ``validate_light_curve``).
     """
+    if duplicate_phases not in ("keep", "merge"):
+        raise ValueError(f"duplicate_phases must be 'keep' or 'merge', got {duplicate_phases!r}")
     folder = dg22_dir(data_home)
     archive = _require(folder / ARCHIVE)
     targets_path = _require(folder / TARGETS)
@@ -242,15 +265,16 @@ def read_dg22(
             f"(member */<source_id>{_MEMBER_SUFFIX}), e.g. {absent[0]}",
             path=archive,
         )
-    phases, mags, merged = [], [], np.zeros(len(ids), dtype=np.int64)
+    merge = duplicate_phases == "merge"
+    phases, mags, repeated = [], [], np.zeros(len(ids), dtype=np.int64)
     for i, (sid, key, per) in enumerate(zip(ids, keys, table["period"].to_numpy(), strict=True)):
         where = f"{archive}:{key}{_MEMBER_SUFFIX}"
-        ph, mg, merged[i] = _parse_member(raw[key], sid, where)
-        validate_light_curve(sid, ph, mg, per, path=where)
+        ph, mg, repeated[i] = parse_dg22_member(raw[key], sid, where, merge=merge)
+        validate_light_curve(sid, ph, mg, per, path=where, allow_duplicate_phases=not merge)
         phases.append(ph)
         mags.append(mg)
     curves = LightCurves(source_id=ids.copy(), phase=phases, mag=mags, period=table["period"].to_numpy().copy())
     table["n_points"] = curves.n_points
-    table["n_merged"] = merged
+    table["n_duplicate_phases"] = repeated
     return curves, table
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tserbench.data._lightcurves import merge_duplicate_phases
 from tserbench.exceptions import ConfigError, LightCurveError
 from tserbench.preprocessing._checks import _star_label, check_light_curves, check_n_grid, phase_grid
 from tserbench.preprocessing._periodic_spline import fit_periodic_gcv
@@ -11,19 +12,6 @@ from tserbench.preprocessing._periodic_spline import fit_periodic_gcv
 __all__ = ["smooth_resample"]
 
 MIN_POINTS = 5
-
-
-def _merge_duplicates(phase: np.ndarray, mag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Replace points sharing a phase by one point at their mean magnitude.
-
-    A smoothing spline needs strictly increasing abscissae; the DG22 files
-    hold a few stars (20 of 4458) with two points at the same rounded phase.
-    Both methods merge them the same way.
-    """
-    if phase.size < 2 or np.all(np.diff(phase) > 0):
-        return phase, mag
-    uniq, inv, counts = np.unique(phase, return_inverse=True, return_counts=True)
-    return uniq, np.bincount(inv, weights=mag) / counts
 
 
 def _scipy_one(phase: np.ndarray, mag: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -90,7 +78,10 @@ def _smooth(lcs, n_grid, method):
     grid = phase_grid(n_grid)
     for i, (p, m) in enumerate(zip(phases, mags)):
         if not np.all(p[1:] > p[:-1]):
-            phases[i], mags[i] = p, m = _merge_duplicates(p, m)
+            # a spline needs distinct abscissae: DG22's files repeat a few
+            # phases rounded to 1e-6; both methods merge them the same way
+            p, m, _ = merge_duplicate_phases(p, m)
+            phases[i], mags[i] = p, m
             if p.size < MIN_POINTS:
                 raise LightCurveError(
                     _star_label(lcs, i), f"{p.size} distinct phases, need at least {MIN_POINTS}"
