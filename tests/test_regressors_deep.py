@@ -119,21 +119,21 @@ def test_validation_split_is_seeded_and_disjoint():
 
 
 def test_density_weights_come_from_the_training_targets(monkeypatch):
-    import tserbench.preprocessing as prep
+    from tserbench.preprocessing import DensityWeighter
 
     seen = []
-    real = prep.density_weights
+    real = DensityWeighter.fit
 
-    def spy(y, **kwargs):
-        seen.append((np.array(y), kwargs))
-        return real(y, **kwargs)
+    def spy(self, y):
+        seen.append((np.array(y), self.cutoff))
+        return real(self, y)
 
-    monkeypatch.setattr(prep, "density_weights", spy)
+    monkeypatch.setattr(DensityWeighter, "fit", spy)
     X, y = _data()
     GRURegressor(**TINY_GRU, n_epochs=1, weight_cutoff=0.4, random_state=0).fit(X, y)
     assert len(seen) == 1
     np.testing.assert_allclose(seen[0][0], y)
-    assert seen[0][1] == {"cutoff": 0.4}
+    assert seen[0][1] == 0.4
     GRURegressor(**TINY_GRU, n_epochs=1, weight_cutoff=None, random_state=0).fit(X, y)
     assert len(seen) == 1  # unweighted: not called
 

@@ -39,6 +39,13 @@ __all__ = ["BaseTserbenchDeepRegressor"]
 #: up to this many series, ``predict`` calls the model directly (no tracing)
 _EAGER_PREDICT_MAX = 256
 
+#: Instance attribute that :meth:`BaseTserbenchDeepRegressor.from_weights` sets
+#: for the duration of one ``fit``; its name holds "__" so that the
+#: ``reset()`` with which sktime's ``fit`` starts keeps it.
+_PRETRAINED = "_tserbench__pretrained_weights"
+#: Likewise, the test data attached by :meth:`BaseTserbenchDeepRegressor.fit_with_held_out`.
+_HELD_OUT = "_tserbench__held_out"
+
 #: tags of the regressors that take unequal-length (padded + masked) input
 UNEQUAL_LENGTH_TAGS = {
     "capability:unequal_length": True,
@@ -73,6 +80,14 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         Fraction of the training series held out (at random, seeded by
         ``random_state``) to monitor ``val_loss`` for early stopping.  With 0,
         or too few series to hold one out, the training loss is monitored.
+    selection : {"inner", "held-out"}, default="inner"
+        Which loss picks the epoch whose weights are kept
+        (:mod:`tserbench.regressors._selection`).  ``"inner"``: the inner
+        split's (``validation_split``; nothing of the test data is seen).
+        ``"held-out"``: the loss on the test data given to
+        :meth:`fit_with_held_out` -- the papers' protocol (DG22 and M24
+        early-stop each CV fold on its own test stars), optimistic, only for
+        reproducing published numbers; plain ``fit`` refuses it.
     reduce_lr_patience : int or None, default=None
         If set, ``ReduceLROnPlateau`` halves the learning rate (down to 1e-4)
         after this many epochs without improvement (M24's callback uses 50).
@@ -124,6 +139,9 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         Number of epochs run.
     best_epoch_ : int
         1-based epoch whose weights the model holds.
+    selection_ : dict
+        Per criterion (``inner``; ``held-out`` when fitted with the test data
+        attached): monitored loss, best epoch, best loss, whether it stopped early.
     input_shape_ : tuple
         ``(series_length or None, n_channels)`` the network was built for.
     masked_ : bool
@@ -156,6 +174,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         patience: int | None = 30,
         min_delta: float = 1e-5,
         validation_split: float = 0.1,
+        selection: str = "inner",
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
@@ -172,6 +191,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         self.patience = patience
         self.min_delta = min_delta
         self.validation_split = validation_split
+        self.selection = selection
         self.reduce_lr_patience = reduce_lr_patience
         self.weight_cutoff = weight_cutoff
         self.steps_per_execution = steps_per_execution
@@ -188,6 +208,10 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         """Build the (unbuilt) network object from this estimator's parameters."""
         if not 0 <= float(self.validation_split) < 1:
             raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split!r}")
+        from tserbench.regressors._selection import SELECTIONS
+
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {', '.join(SELECTIONS)}, got {self.selection!r}")
         params = {name: getattr(self, name) for name in self._network_params}
         self._network = self._network_class(random_state=self.random_state, **params)
         super().__post_init__()
@@ -252,22 +276,28 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             return False
         return bool(np.any(np.all(X3 == np.float32(mask_value), axis=2)))
 
-    def _sample_weights(self, y: np.ndarray) -> np.ndarray:
-        """DG22 density weights of the training targets (ones if disabled)."""
+    def _weighter(self, y: np.ndarray):
+        """DG22's density weighter fitted on the training targets (None if weighting is off or impossible)."""
         if self.weight_cutoff is None or len(y) < 2 or np.ptp(y) == 0:
-            return np.ones(len(y), dtype=np.float32)
+            return None
         from tserbench.exceptions import ConfigError
-        from tserbench.preprocessing import density_weights
+        from tserbench.preprocessing import DensityWeighter
 
         try:
-            weights = density_weights(y, cutoff=self.weight_cutoff)
+            return DensityWeighter(cutoff=self.weight_cutoff).fit(y)
         except ConfigError as err:
             raise ConfigError(
                 f"{type(self).__name__}(weight_cutoff={self.weight_cutoff!r}): {err} "
                 "(the cutoff is a density of the targets, in 1/target units; "
                 "weight_cutoff=None trains unweighted)"
             ) from err
-        return np.asarray(weights, dtype=np.float32)
+
+    def _sample_weights(self, y: np.ndarray) -> np.ndarray:
+        """DG22 density weights of the training targets (ones if disabled)."""
+        weighter = self._weighter(y)
+        if weighter is None:
+            return np.ones(len(y), dtype=np.float32)
+        return np.asarray(weighter.transform(y), dtype=np.float32)
 
     def _validation_indices(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Random train/validation split of ``range(n)`` (validation may be empty)."""
@@ -285,13 +315,8 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         keras = import_keras()
         X3 = self._as_keras_input(X)
         y = np.asarray(y, dtype=np.float64).reshape(-1)
-        weights = self._sample_weights(y)
-        y32 = y.astype(np.float32)
-
         if self.random_state is not None:
             keras.utils.set_random_seed(int(self.random_state))
-        train, val = self._validation_indices(len(y))
-        monitor = "val_loss" if len(val) else "loss"
 
         n_channels = X3.shape[2]
         self.input_shape_ = (None if self._variable_length else X3.shape[1], n_channels)
@@ -302,17 +327,44 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         self.model_ = self.build_model(self.input_shape_)
         if self.verbose:
             self.model_.summary()
+        pretrained = self.__dict__.get(_PRETRAINED)
+        if pretrained is not None:  # set by from_weights: a published model, no training
+            self.model_.set_weights(pretrained)
+            self.history_, self.n_epochs_trained_, self.best_epoch_ = {}, 0, 0
+            return self
 
-        callbacks = []
-        early_stopping = None
-        if self.patience is not None:
-            early_stopping = keras.callbacks.EarlyStopping(
-                monitor=monitor,
-                patience=int(self.patience),
-                min_delta=float(self.min_delta),
-                restore_best_weights=True,
+        from tserbench.regressors._selection import HELD_OUT_LOSS, Criterion, make_tracker
+
+        held_out = self.__dict__.get(_HELD_OUT)
+        if self.selection == "held-out" and held_out is None:
+            raise ValueError(
+                f"{type(self).__name__}(selection='held-out') picks its epoch on the test data, which "
+                "fit(X, y) does not have: use fit_with_held_out(X, y, X_test, y_test) (tserbench's "
+                "runner does, with each CV fold's test stars), or selection='inner'"
             )
-            callbacks.append(early_stopping)
+        weighter = self._weighter(y)
+        weights = (np.ones(len(y), dtype=np.float32) if weighter is None
+                   else np.asarray(weighter.transform(y), dtype=np.float32))
+        y32 = y.astype(np.float32)
+        train, val = self._validation_indices(len(y))
+        monitor = "val_loss" if len(val) else "loss"  # the inner criterion
+
+        criteria = [Criterion("inner", monitor)]
+        scored = None
+        if held_out is not None:
+            X_ho, y_ho = held_out
+            y_ho = np.asarray(y_ho, dtype=np.float64).reshape(-1)
+            # the test fold's loss is weighted like the training loss: with the
+            # density weights of the *training* targets' KDE
+            w_ho = np.ones(len(y_ho)) if weighter is None else np.asarray(weighter.transform(y_ho), dtype=np.float64)
+            scored = (self._as_keras_input(X_ho), y_ho, w_ho)
+            criteria.append(Criterion("held-out", HELD_OUT_LOSS))
+        # the trajectory never depends on the test fold: only which of its
+        # epochs the held-out criterion picks does (its patience may make the
+        # run longer, but the inner pick is frozen when the inner criterion stops)
+        tracker = make_tracker(keras, criteria, patience=self.patience, min_delta=float(self.min_delta),
+                               held_out=scored)
+        callbacks = [tracker]
         if self.reduce_lr_patience is not None:
             callbacks.append(
                 keras.callbacks.ReduceLROnPlateau(
@@ -336,11 +388,111 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         )
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
         self.n_epochs_trained_ = len(self.history_.get("loss", []))
-        if early_stopping is not None and early_stopping.best_weights is not None:
-            self.best_epoch_ = int(early_stopping.best_epoch) + 1
-        else:
+        self.selection_ = {c.name: c.summary(self.n_epochs_trained_) for c in criteria}
+        if self.patience is None:  # no early stopping: the last epoch's weights, whatever the criterion
             self.best_epoch_ = self.n_epochs_trained_
+            self.selected_weights_ = None
+        else:
+            chosen = next(c for c in criteria if c.name == self.selection)
+            self.model_.set_weights(chosen.weights)
+            self.best_epoch_ = chosen.best_epoch + 1
+            # with the test fold attached, each criterion's pick is kept, so that one
+            # run yields both rows (see selected_by)
+            self.selected_weights_ = {c.name: c.weights for c in criteria} if held_out is not None else None
         return self
+
+    def fit_with_held_out(self, X, y, X_held_out, y_held_out):
+        """Fit on ``(X, y)`` and score the test data ``(X_held_out, y_held_out)`` after every epoch.
+
+        With ``selection="held-out"`` the epoch is picked on the test data
+        (the papers' protocol); with ``selection="inner"`` the inner pick is
+        kept, the test data only scored, and the held-out pick of the same
+        run is available through :meth:`selected_by`.  Nothing learned from
+        the test data enters the training itself (weights, stopping of the
+        inner criterion, learning-rate schedule).
+
+        Parameters
+        ----------
+        X, y
+            Training data, as for :meth:`fit`.
+        X_held_out, y_held_out
+            The test data (e.g. the CV fold's test stars), same format.
+
+        Returns
+        -------
+        self
+        """
+        from sktime.datatypes import convert_to
+
+        X_held_out = convert_to(X_held_out, to_type=self.get_tag("X_inner_mtype"))
+        self.__dict__[_HELD_OUT] = (X_held_out, np.asarray(y_held_out, dtype=np.float64))
+        try:
+            return self.fit(X, y)
+        finally:
+            self.__dict__.pop(_HELD_OUT, None)
+
+    def selected_by(self, criterion: str):
+        """This fitted model with the weights that ``criterion`` picked from the same run.
+
+        Parameters
+        ----------
+        criterion : {"inner", "held-out"}
+
+        Returns
+        -------
+        BaseTserbenchDeepRegressor
+            ``self`` if that is its own selection, else a copy holding the
+            other criterion's best weights, with ``selection`` and
+            ``best_epoch_`` saying so.  Needs a fit with the test data
+            attached (:meth:`fit_with_held_out`) and early stopping on.
+        """
+        import copy
+
+        if criterion == self.selection:
+            return self
+        picks = getattr(self, "selected_weights_", None)
+        if not picks or criterion not in picks:
+            raise ValueError(
+                f"no {criterion!r} pick to select: fit with fit_with_held_out(...) and patience set"
+            )
+        other = copy.deepcopy(self)
+        other.__dict__.pop("_forward", None)
+        other.model_.set_weights(picks[criterion])
+        other.selection = criterion  # the copy is the model that criterion selected
+        other.best_epoch_ = self.selection_[criterion]["best_epoch"]
+        return other
+
+    @classmethod
+    def from_weights(cls, weights, X, y, **params):
+        """A fitted estimator that holds given network weights instead of training (a published model).
+
+        The estimator is fitted the ordinary sktime way on ``X``, ``y`` except
+        that no epoch runs: the network is built for ``X`` (its length, its
+        channels, masking if ``X`` is padded) and given ``weights``.  ``X``
+        and ``y`` need only be a few series in the layout of the data the
+        model will predict (they set what sktime records about a fit).
+
+        Parameters
+        ----------
+        weights : list of numpy.ndarray
+            In the order of ``model_.get_weights()`` (network, then the
+            ``Dense(1)`` head).
+        X, y
+            A few series and targets in the prediction input's format.
+        **params
+            Constructor parameters (e.g. the published training recipe, recorded by ``get_params``).
+
+        Returns
+        -------
+        BaseTserbenchDeepRegressor
+            Fitted; ``n_epochs_trained_`` is 0 and ``history_`` empty.
+        """
+        est = cls(**params)
+        est.__dict__[_PRETRAINED] = [np.asarray(w) for w in weights]
+        try:
+            return est.fit(X, y)
+        finally:
+            est.__dict__.pop(_PRETRAINED, None)
 
     def _predict(self, X, **kwargs) -> np.ndarray:
         """Predict [Fe/H] for ``X``; quiet, in large batches."""

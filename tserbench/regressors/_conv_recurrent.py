@@ -38,6 +38,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
         patience: int | None = 30,
         min_delta: float = 1e-5,
         validation_split: float = 0.1,
+        selection: str = "inner",
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
@@ -64,6 +65,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
             patience=patience,
             min_delta=min_delta,
             validation_split=validation_split,
+            selection=selection,
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
@@ -126,7 +128,7 @@ class ConvLSTMRegressor(_ConvRecurrentRegressor):
         Regularisation of the recurrent layers' input kernels.
     recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
         Regularisation of the recurrent kernels.
-    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
@@ -177,7 +179,7 @@ class ConvGRURegressor(_ConvRecurrentRegressor):
         Regularisation of the recurrent layers' input kernels.
     recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
         Regularisation of the recurrent kernels.
-    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose

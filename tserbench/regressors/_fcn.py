@@ -23,7 +23,7 @@ class FCNRegressor(BaseTserbenchDeepRegressor):
         Filters of the Conv1D layers.
     kernel_sizes : sequence of int, default=(8, 5, 3)
         Kernel lengths of the Conv1D layers.
-    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
@@ -65,6 +65,7 @@ random_state, verbose
         patience: int | None = 30,
         min_delta: float = 1e-5,
         validation_split: float = 0.1,
+        selection: str = "inner",
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
@@ -84,6 +85,7 @@ random_state, verbose
             patience=patience,
             min_delta=min_delta,
             validation_split=validation_split,
+            selection=selection,
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,

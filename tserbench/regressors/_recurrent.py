@@ -95,6 +95,7 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
         patience: int | None = 30,
         min_delta: float = 1e-5,
         validation_split: float = 0.1,
+        selection: str = "inner",
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
@@ -119,6 +120,7 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
             patience=patience,
             min_delta=min_delta,
             validation_split=validation_split,
+            selection=selection,
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
@@ -153,6 +155,7 @@ class _BidirectionalRegressor(_RecurrentRegressor):
         patience: int | None = 30,
         min_delta: float = 1e-5,
         validation_split: float = 0.1,
+        selection: str = "inner",
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
@@ -177,6 +180,7 @@ class _BidirectionalRegressor(_RecurrentRegressor):
             patience=patience,
             min_delta=min_delta,
             validation_split=validation_split,
+            selection=selection,
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
@@ -207,7 +211,7 @@ class LSTMRegressor(_UnidirectionalRegressor):
         variant) is padded at the end with it, and a ``Masking`` layer skips
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
-    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
@@ -257,7 +261,7 @@ class BiLSTMRegressor(_BidirectionalRegressor):
         variant) is padded at the end with it, and a ``Masking`` layer skips
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
-    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
@@ -307,7 +311,7 @@ class GRURegressor(_UnidirectionalRegressor):
         variant) is padded at the end with it, and a ``Masking`` layer skips
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
-    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
@@ -357,7 +361,7 @@ class BiGRURegressor(_BidirectionalRegressor):
         variant) is padded at the end with it, and a ``Masking`` layer skips
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
-    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
@@ -407,7 +411,7 @@ class DG22BiLSTMRegressor(_RecurrentRegressor):
         variant) is padded at the end with it, and a ``Masking`` layer skips
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
-    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
@@ -453,6 +457,7 @@ random_state, verbose
         patience: int | None = 30,
         min_delta: float = 1e-5,
         validation_split: float = 0.1,
+        selection: str = "inner",
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
@@ -477,6 +482,7 @@ random_state, verbose
             patience=patience,
             min_delta=min_delta,
             validation_split=validation_split,
+            selection=selection,
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,

@@ -21,7 +21,7 @@ class ResNetRegressor(BaseTserbenchDeepRegressor):
         Filters of each residual block.
     kernel_sizes : sequence of int, default=(8, 5, 3)
         Kernel lengths of the three convolutions of each block.
-    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, \
+    n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
 reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
@@ -63,6 +63,7 @@ random_state, verbose
         patience: int | None = 30,
         min_delta: float = 1e-5,
         validation_split: float = 0.1,
+        selection: str = "inner",
         reduce_lr_patience: int | None = None,
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
@@ -82,6 +83,7 @@ random_state, verbose
             patience=patience,
             min_delta=min_delta,
             validation_split=validation_split,
+            selection=selection,
             reduce_lr_patience=reduce_lr_patience,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
