@@ -22,6 +22,18 @@ REAL_SHA256 = {  # /work/shared/datasets/README.md
     "dekany2022_bilstm_oof_val.dat": "6c7940159051a0bb69a6bd7603014680ad52bbd8c6a48048196146f1cec82f9e",
     "dekany2022_bilstm_oof_train.dat": "eb3542e6e2223aba7ea7f800e9323637ebf9c8f78a5c79a07ac4d55eae985b0f",
     "periods_recovered.csv": "91a1e8542a222dd5f39f061288797fb22d802280b84bf48223201c549fd08af8",
+    # DG22's published fold models (results_g/best_model_g/ upstream)
+    "best_model_g/model.json": "975510d66d5ab34088f900155ad2c84615efc1fd7e7ba0147e42f29003d3d6ff",
+    "best_model_g/weights_0.h5": "98e66c9c2be1ab393d0beadddfe3e52e0414920e06bd37a09a4a029a6bff6487",
+    "best_model_g/weights_1.h5": "bb24d4d7d0e80207e5bd57f580e86fda96fa6351fbdae73448055e88355fc3a9",
+    "best_model_g/weights_2.h5": "f3aa9a39b9daaf81d08ee706158cd06835e2fa5e0b24d7aa5cc3d5c7c2dda1bc",
+    "best_model_g/weights_3.h5": "99114864c9110d668ee706ca750a33d17b1bf015541a822017c50f16f9c79ad0",
+    "best_model_g/weights_4.h5": "a89f999e70965dbabbb6fc7d7c07b74424a9ec93649d4418ebc0389f6b2847ae",
+    "best_model_g/weights_5.h5": "7b7c6611509a6e76608bd7c3e9149cf12bf21b4f4b265480a9c8c8b3a002c3e1",
+    "best_model_g/weights_6.h5": "35bfd0381666d318397cf765e7aec20fc709d065e2e20c9893ce634d3ece9562",
+    "best_model_g/weights_7.h5": "6084a5fc4bc6796fb6dfbb4a89bdce4833d8f3b1e7a5cdd298f32e782f605598",
+    "best_model_g/weights_8.h5": "8a83df8eaa4e0afeeac25014921bcb974922c1bfe12f30886486a054da9bdb45",
+    "best_model_g/weights_9.h5": "09afeab09f5e4c4814a24b8a4e42c946768d7bf41143777e516eac0c92f71475",
 }
 
 
@@ -35,11 +47,14 @@ def local_upstream(tmp_path, monkeypatch, fake_dg22_home):
     written = fake_dg22_home(8, home=tmp_path / "upstream")
     src = written["folder"]
     (src / "dekany2022_bilstm_oof_train.dat").write_text("1 2 3 4\n")
+    (src / "best_model_g").mkdir()
+    (src / "best_model_g" / "model.json").write_text('{"class_name": "Functional"}')
     mdir = tmp_path / "manifests"
     (mdir / "dekany2022_gaia_g").mkdir(parents=True)
     shutil.move(src / "periods_recovered.csv", mdir / "dekany2022_gaia_g" / "periods_recovered.csv")
     files = []
-    for name in ("lc_dev_g.tar.gz", "dekany2022_bilstm_oof_val.dat", "dekany2022_bilstm_oof_train.dat"):
+    for name in ("lc_dev_g.tar.gz", "dekany2022_bilstm_oof_val.dat", "dekany2022_bilstm_oof_train.dat",
+                 "best_model_g/model.json"):
         files.append({"name": name, "source": "upstream", "url": (src / name).as_uri(), "sha256": _sha(src / name)})
     bundled = mdir / "dekany2022_gaia_g" / "periods_recovered.csv"
     files.append({"name": "periods_recovered.csv", "source": "bundled",
@@ -59,7 +74,8 @@ def test_fetch_downloads_verifies_and_skips(local_upstream):
     lines = []
     folder = fetch("rrab-gaia-dg22", data_home=home, progress=lines.append)
     assert folder == home / "dekany2022_gaia_g"
-    for name in ("lc_dev_g.tar.gz", "dekany2022_bilstm_oof_val.dat", "dekany2022_bilstm_oof_train.dat"):
+    for name in ("lc_dev_g.tar.gz", "dekany2022_bilstm_oof_val.dat", "dekany2022_bilstm_oof_train.dat",
+                 "best_model_g/model.json"):  # a file in a sub-folder too
         assert (folder / name).read_bytes() == (local_upstream["src"] / name).read_bytes()
     assert (folder / "periods_recovered.csv").read_bytes() == local_upstream["bundled"].read_bytes()
     assert _no_temp_files(folder)
@@ -79,7 +95,7 @@ def test_fetch_downloads_verifies_and_skips(local_upstream):
         fetch("rrab-gaia-dg22", data_home=home, progress=lines.append)
         assert calls == [] and all("checksum ok" in line for line in lines)
         fetch("rrab-gaia-dg22", data_home=home, force=True)
-        assert len(calls) == 3
+        assert len(calls) == 4
     finally:
         fetch_mod._urlopen = real_open
 

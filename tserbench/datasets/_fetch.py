@@ -149,6 +149,9 @@ def fetch(
         raise DataError(f"cannot create the data folder: {exc}", path=folder) from None
     for entry in manifest["files"]:
         dest = folder / entry["name"]
+        if ".." in Path(entry["name"]).parts or Path(entry["name"]).is_absolute():  # pragma: no cover - manifest error
+            raise ConfigError(f"manifest entry {entry['name']!r} points outside the dataset folder")
+        dest.parent.mkdir(parents=True, exist_ok=True)  # e.g. best_model_g/
         expected = entry["sha256"].lower()
         if dest.is_file() and not force:
             if sha256_file(dest) == expected:

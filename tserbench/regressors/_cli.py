@@ -24,15 +24,23 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser(
         "predict",
-        help="predict [Fe/H] for light curves with a saved model directory",
+        help="predict [Fe/H] for light curves with DG22's published model or a saved model directory",
         description=(
             "Read light curves, preprocess them as the model's training data and predict [Fe/H] "
             "with every model in the directory. With several (fold) models the output has "
             "source_id,feh_pred,feh_std,n_models (mean and standard deviation across models); "
-            "with one: source_id,feh_pred. Unusable stars are reported on stderr and skipped."
+            "with one: source_id,feh_pred. Unusable stars are reported on stderr and skipped. "
+            "--model dg22 is Dekany & Grebel (2022)'s published 10-fold ensemble, read from the data "
+            "home (tserbench datasets fetch rrab-gaia-dg22): no training needed."
         ),
     )
-    p.add_argument("--model", required=True, metavar="DIR", help="saved model directory (manifest.json)")
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="DIR|dg22",
+        help="saved model directory (manifest.json), or 'dg22' for DG22's published fold models "
+        "(a directory named dg22 is given as ./dg22)",
+    )
     p.add_argument(
         "--input",
         required=True,
@@ -40,7 +48,8 @@ def register(subparsers) -> None:
         metavar="FILE",
         help="dg22: <source_id>_bin.dat files and/or .tar.gz archives of them; gaia: epoch photometry CSV(s)",
     )
-    p.add_argument("-o", "--output", required=True, metavar="OUT.csv", help="where to write the predictions")
+    p.add_argument("-o", "--output", default=None, metavar="OUT.csv",
+                   help="where to write the predictions (default: standard output)")
     p.add_argument(
         "--format",
         choices=("dg22", "gaia"),
@@ -49,6 +58,8 @@ def register(subparsers) -> None:
     )
     p.add_argument("--rrlyrae", metavar="CSV", help="gaia: Gaia DR3 vari_rrlyrae CSV (source_id, pf, epoch_g)")
     p.add_argument("--periods", metavar="CSV", help="dg22: CSV with columns source_id,period (days)")
+    p.add_argument("--data-home", default=None,
+                   help="where --model dg22 is read from (default: $TSERBENCH_DATA or the user cache)")
     p.set_defaults(func=_predict)
 
 
@@ -82,7 +93,13 @@ def _predict(args: argparse.Namespace) -> int:
     from tserbench.regressors._saved import load_model_dir, predict_light_curves
 
     fmt = args.format or ("gaia" if args.rrlyrae else "dg22")
-    loaded = load_model_dir(args.model)  # first: a bad model dir fails before reading data
+    # first: a bad or missing model fails before any data is read
+    if args.model == "dg22":
+        from tserbench.regressors.dg22_published import published_model
+
+        loaded = published_model(args.data_home)
+    else:
+        loaded = load_model_dir(args.model)
     if fmt == "gaia":
         if not args.rrlyrae:
             raise ConfigError("--format gaia needs --rrlyrae CSV (the vari_rrlyrae table with pf and epoch_g)")
@@ -103,9 +120,14 @@ def _predict(args: argparse.Namespace) -> int:
         print(f"tserbench: skipped {rej}", file=sys.stderr)
     if result is None or result.empty:
         raise DataError(f"no valid light curve to predict ({len(rejections)} rejected)", path=", ".join(args.input))
+    done = f"{len(result)} prediction(s)" + (f"; {len(rejections)} star(s) skipped" if rejections else "")
+    if args.output is None:
+        sys.stdout.write(result.to_csv(index=False, lineterminator="\n"))
+        print(f"tserbench: {done}", file=sys.stderr)
+        return 0
     out = Path(args.output)
     atomic_write_csv(out, result)
-    print(f"wrote {len(result)} prediction(s) to {out}" + (f"; {len(rejections)} star(s) skipped" if rejections else ""))
+    print(f"wrote {done} to {out}")
     return 0
 
 
@@ -148,10 +170,8 @@ def _read_dg22_inputs(inputs: list[str], periods_csv: str):
     import tarfile
     import zlib
 
-    import numpy as np
-
-    from tserbench.data._lightcurves import Rejection, merge_duplicate_phases, parse_source_id, validate_batch
-    from tserbench.data.dg22 import read_period_table
+    from tserbench.data._lightcurves import Rejection, parse_source_id, validate_batch
+    from tserbench.data.dg22 import parse_dg22_member, read_period_table
     from tserbench.exceptions import DataError, LightCurveError
 
     periods = read_period_table(periods_csv)
@@ -180,24 +200,17 @@ def _read_dg22_inputs(inputs: list[str], periods_csv: str):
     for sid_text, where, data in members:
         try:
             sid = parse_source_id(sid_text, path=where)
-            try:
-                values = np.array(data.split(), dtype=np.float64)
-            except ValueError:
-                raise LightCurveError(sid, "light curve holds a non-numeric value", path=where) from None
-            if values.size % 2:
-                raise LightCurveError(sid, "light curve does not have two columns (phase mag)", path=where)
-            values = values.reshape(-1, 2)
+            # as DG22 read them: the first cycle, repeated (rounded) phases kept
+            phase, mag, _ = parse_dg22_member(data, sid, where)
             if int(sid) not in periods.index:
                 raise LightCurveError(sid, f"no period for this star in {periods_csv}", path=where)
         except LightCurveError as exc:
             rejections.append(Rejection(source_id=str(exc.source_id), reason=exc.reason, path=where))
             continue
-        keep = values[:, 0] < 1.0  # the second cycle repeats the first (+1)
-        phase, mag, _ = merge_duplicate_phases(values[keep, 0], values[keep, 1])
         ids.append(sid)
         phases.append(phase)
         mags.append(mag)
         pers.append(periods.loc[int(sid)])
         wheres.append(where)
-    lcs, rejected = validate_batch(ids, phases, mags, pers, paths=wheres, errors="skip")
+    lcs, rejected = validate_batch(ids, phases, mags, pers, paths=wheres, errors="skip", allow_duplicate_phases=True)
     return lcs, rejections + rejected

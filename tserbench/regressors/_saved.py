@@ -291,7 +291,9 @@ def predict_light_curves(model_dir, lcs, *, errors: str = "skip") -> pd.DataFram
     for i in range(n):
         sid = lcs.source_id[i]
         try:
-            validate_light_curve(sid, lcs.phase[i], lcs.mag[i], lcs.period[i])
+            # repeated phases (DG22's files) are the preprocessing's business:
+            # the spline variants merge them, the raw variant keeps them
+            validate_light_curve(sid, lcs.phase[i], lcs.mag[i], lcs.period[i], allow_duplicate_phases=True)
         except LightCurveError as exc:
             reject(sid, exc.reason)
             continue
