@@ -69,6 +69,13 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("--save-models", action="store_true", help="keep every fitted fold model under OUT/<model>/models/")
+    p.add_argument(
+        "--also-held-out",
+        action="store_true",
+        help="for each deep model, also record the papers' selection from the same training runs: the epoch "
+        "with the lowest loss on the CV test fold itself (DG22's and M24's protocol), as the row "
+        "MODEL.held-out, labelled held-out and never ranked as honest; the inner rows are unchanged",
+    )
     p.add_argument("--no-leaderboard", action="store_true", help="do not build OUT/leaderboard after the run")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_run)
@@ -160,6 +167,8 @@ def _command_line(args: argparse.Namespace, models: list[str]) -> str:
         parts += ["--params-from", args.params_from]
     if args.save_models:
         parts.append("--save-models")
+    if args.also_held_out:
+        parts.append("--also-held-out")
     if args.no_leaderboard:
         parts.append("--no-leaderboard")
     return shlex.join(parts)
@@ -194,6 +203,7 @@ def _run(args: argparse.Namespace) -> int:
         save_models=args.save_models,
         progress=not args.quiet,
         command=_command_line(args, models),
+        also_held_out=args.also_held_out,
     )
     store = ResultStore(out)
     if not args.quiet:

@@ -28,7 +28,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -146,9 +146,36 @@ def _density_weights(y_train: bytes, y_val: bytes, cutoff: float) -> tuple[bytes
     return np.asarray(w_train, dtype=float).tobytes(), np.asarray(w_val, dtype=float).tobytes(), desc
 
 
+#: Suffix of the row that the papers' selection picks from the same training
+#: runs as an ``inner`` model (``run_benchmark(also_held_out=True)``).
+HELD_OUT_SUFFIX = ".held-out"
+
+
+def held_out_twin(model: str) -> str:
+    """Name of the ``held-out`` row trained in the same runs as ``model`` (``gru`` -> ``gru.held-out``)."""
+    return f"{model}{HELD_OUT_SUFFIX}"
+
+
+def selection_of(estimator) -> str:
+    """The selection protocol of an estimator: its ``selection`` parameter, else ``"inner"``.
+
+    Estimators without the parameter select nothing on the test data (what
+    they tune, they tune on their training part), which is the ``inner``
+    protocol.
+    """
+    try:
+        return str(estimator.get_params(deep=False).get("selection", "inner"))
+    except (AttributeError, TypeError):
+        return "inner"
+
+
 @dataclass
 class JobResult:
-    """What one job sends back: its JSON record, its OOF frame, maybe the fitted model."""
+    """What one job sends back: its JSON record, its OOF frame, maybe the fitted model.
+
+    ``twins`` holds the results of other rows produced by the same fit (the
+    ``held-out`` pick of an ``inner`` model's run), written with it.
+    """
 
     model: str
     repeat: int
@@ -156,6 +183,24 @@ class JobResult:
     record: dict
     oof: pd.DataFrame
     estimator: Any = None
+    twins: list = field(default_factory=list)
+
+
+def _score(est, data: BenchmarkData, train, test, *, model: str, repeat: int, fold: int):
+    """Predict both parts and score them: ``(metrics, predict_seconds, validation predictions, weights note)``."""
+    X_train, y_train = take_rows(data.X, train), data.y[train]
+    X_val, y_val = take_rows(data.X, test), data.y[test]
+    t0 = time.perf_counter()
+    pred_val = np.asarray(est.predict(X_val), dtype=float).reshape(-1)
+    predict_seconds = time.perf_counter() - t0
+    pred_train = np.asarray(est.predict(X_train), dtype=float).reshape(-1)
+    w_train, w_val, weights = _metric_weights(data, y_train, train, test)
+    where = f"model {model!r}, repeat {repeat}, fold {fold}"
+    metrics = {
+        "train": score(y_train, pred_train, w_train, where=f"{where}, training part"),
+        "val": score(y_val, pred_val, w_val, where=f"{where}, validation part"),
+    }
+    return metrics, predict_seconds, pred_val, weights
 
 
 def run_job(
@@ -169,6 +214,7 @@ def run_job(
     fold: int,
     seed: int = 0,
     return_estimator: bool = False,
+    also_held_out: bool = False,
 ) -> JobResult:
     """Fit and score one (model, repeat, fold) job.
 
@@ -176,6 +222,13 @@ def run_job(
     state :func:`job_seed` ``(seed, model, repeat, fold)``, fitted on the
     training part and scored on both parts.  Nothing is written here (the
     caller owns the result store), so a job can run on any machine.
+
+    An estimator with ``selection="held-out"`` (the papers' protocol) is
+    fitted with the test part attached (``fit_with_held_out``) and picks its
+    epoch on it.  With ``also_held_out``, a deep regressor with
+    ``selection="inner"`` is fitted the same way, keeps its inner pick, and
+    the held-out pick of the same run comes back as a twin result
+    (:func:`held_out_twin` names it).
 
     Parameters
     ----------
@@ -191,6 +244,8 @@ def run_job(
         Run seed.
     return_estimator : bool
         Send the fitted estimator back (for ``save_models``).
+    also_held_out : bool
+        Also return the held-out pick of the same run (deep regressors only).
 
     Returns
     -------
@@ -200,6 +255,9 @@ def run_job(
     ------
     PredictionError
         If the model predicts NaN or inf (the message names model, repeat, fold).
+    ConfigError
+        If ``selection="held-out"`` is asked of an estimator that cannot
+        score the test data during its fit.
     """
     from sklearn.base import clone
 
@@ -209,23 +267,22 @@ def run_job(
     random_state = job_seed(seed, model, repeat, fold)
     _set_random_state(est, random_state)
     X_train, y_train = take_rows(data.X, train), data.y[train]
-    X_val, y_val = take_rows(data.X, test), data.y[test]
+    selection = selection_of(est)
+    can_score = hasattr(est, "fit_with_held_out")
+    if selection == "held-out" and not can_score:
+        raise ConfigError(f"model {model!r}: selection='held-out' needs a regressor that scores the test "
+                          "fold during its fit (tserbench's deep regressors)")
+    twin = also_held_out and can_score and selection == "inner"
 
     started = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.perf_counter()
-    est.fit(X_train, y_train)
+    if selection == "held-out" or twin:
+        est.fit_with_held_out(X_train, y_train, take_rows(data.X, test), data.y[test])
+    else:
+        est.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    pred_val = np.asarray(est.predict(X_val), dtype=float).reshape(-1)
-    predict_seconds = time.perf_counter() - t0
-    pred_train = np.asarray(est.predict(X_train), dtype=float).reshape(-1)
-
-    w_train, w_val, weights = _metric_weights(data, y_train, train, test)
-    where = f"model {model!r}, repeat {repeat}, fold {fold}"
-    metrics = {
-        "train": score(y_train, pred_train, w_train, where=f"{where}, training part"),
-        "val": score(y_val, pred_val, w_val, where=f"{where}, validation part"),
-    }
+    metrics, predict_seconds, pred_val, weights = _score(est, data, train, test, model=model, repeat=repeat,
+                                                         fold=fold)
     history = _history_of(est)
     record = {
         "model": model,
@@ -233,6 +290,8 @@ def run_job(
         "fold": int(fold),
         "estimator": f"{type(est).__module__}.{type(est).__qualname__}",
         "random_state": random_state,
+        "selection": selection,
+        "selection_detail": getattr(est, "selection_", None),
         "n_train": int(len(train)),
         "n_val": int(len(test)),
         "metrics": metrics,
@@ -247,14 +306,33 @@ def run_job(
         "tserbench_version": __version__,
         "environment": environment(),  # of the process that fitted the model (a dask worker, say)
     }
-    oof = pd.DataFrame({
-        "source_id": data.source_id[test].astype(np.int64),
-        "repeat": int(repeat),
-        "fold": int(fold),
-        "y_true": y_val,
-        "y_pred": pred_val,
-    })
-    return JobResult(model, int(repeat), int(fold), record, oof, est if return_estimator else None)
+
+    def oof(pred):
+        return pd.DataFrame({
+            "source_id": data.source_id[test].astype(np.int64),
+            "repeat": int(repeat),
+            "fold": int(fold),
+            "y_true": data.y[test],
+            "y_pred": pred,
+        })
+
+    result = JobResult(model, int(repeat), int(fold), record, oof(pred_val), est if return_estimator else None)
+    if twin:
+        name = held_out_twin(model)
+        picked = est.selected_by("held-out")
+        t_metrics, t_predict, t_pred, _ = _score(picked, data, train, test, model=name, repeat=repeat, fold=fold)
+        t_record = {
+            **record,
+            "model": name,
+            "selection": "held-out",
+            "trajectory_of": model,  # the same training run; its fit_seconds are that run's
+            "metrics": t_metrics,
+            "predict_seconds": t_predict,
+            "epochs": record["epochs"],
+            "history": None,  # the run's learning curves are in the record of `model`
+        }
+        result.twins.append(JobResult(name, int(repeat), int(fold), t_record, oof(t_pred)))
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -340,11 +418,12 @@ def _params_record(estimator) -> dict:
 # ---------------------------------------------------------------------------
 # execution engines
 # ---------------------------------------------------------------------------
-def _execute(tasks: list[tuple], data: BenchmarkData, *, seed: int, n_jobs: int, scheduler, return_estimator: bool) -> Iterator[JobResult]:
+def _execute(tasks: list[tuple], data: BenchmarkData, *, seed: int, n_jobs: int, scheduler, return_estimator: bool,
+             also_held_out: bool = False) -> Iterator[JobResult]:
     """Run ``tasks`` = [(name, estimator, repeat, fold, train, test)], yield results as they finish."""
     if not tasks:
         return
-    kwargs = {"seed": seed, "return_estimator": return_estimator}
+    kwargs = {"seed": seed, "return_estimator": return_estimator, "also_held_out": also_held_out}
     if scheduler is None and (n_jobs == 1 or len(tasks) == 1):
         for name, est, r, f, train, test in tasks:
             yield run_job(est, data, train, test, model=name, repeat=r, fold=f, **kwargs)
@@ -401,6 +480,7 @@ def run_benchmark(
     save_models: bool = False,
     progress: bool = True,
     command: str | None = None,
+    also_held_out: bool = False,
 ) -> Path:
     """Cross-validate ``models`` on ``dataset`` and write the result store.
 
@@ -438,6 +518,12 @@ def run_benchmark(
         Report progress (rich bar on a terminal, plain lines otherwise).
     command : str, optional
         Command line to record in run.json.
+    also_held_out : bool, default=False
+        For each deep model with ``selection="inner"``, also record the
+        papers' selection from the same training runs: the epoch with the
+        lowest loss on the CV test fold itself, as a row named
+        ``<model>.held-out`` (selection ``held-out``: optimistic, never
+        ranked as honest).  The inner row is unchanged by it.
 
     Returns
     -------
@@ -478,19 +564,34 @@ def run_benchmark(
         run_info["bin_size"] = splitter.bin_size
     run = store.init_run(run_info)
     model_names = list(run.get("models", []))
+    twins = dict(run.get("held_out_twins") or {})  # twin row -> the model whose runs it comes from
     for name, est in resolved:
-        store.write_params(name, _params_record(est), defaults=_class_defaults(est))
-        if name not in model_names:
-            model_names.append(name)
+        params = _params_record(est)
+        store.write_params(name, params, defaults=_class_defaults(est))
+        names = [name]
+        if also_held_out and hasattr(est, "fit_with_held_out") and selection_of(est) == "inner":
+            twin = held_out_twin(name)
+            store.write_params(twin, {**params, "selection": "held-out"}, defaults=_class_defaults(est))
+            twins[twin] = name
+            names.append(twin)
+        for n in names:
+            if n not in model_names:
+                model_names.append(n)
     run["models"] = model_names
+    if twins:
+        run["held_out_twins"] = twins
     atomic_write_json(store.run_path, run)
 
     # fold-major order: models alternate, so the ETA (mean job time so far) is
     # not fooled by a run of fast classical jobs before the slow deep ones
     tasks, skipped = [], 0
+    twin_of = {base: twin for twin, base in twins.items()} if also_held_out else {}
     for repeat, fold, train, test in splits:
         for name, est in resolved:
-            if store.is_done(name, repeat, fold):
+            done = store.is_done(name, repeat, fold)
+            if name in twin_of:  # both rows come from one run: done only when both are written
+                done = done and store.is_done(twin_of[name], repeat, fold)
+            if done:
                 skipped += 1
             else:
                 tasks.append((name, est, repeat, fold, train, test))
@@ -498,10 +599,13 @@ def run_benchmark(
     reporter = Reporter(len(tasks), skipped, progress)
     try:
         for result in _execute(
-            tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models
+            tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
+            also_held_out=also_held_out,
         ):
             if save_models:
                 _save_model(store, data, result)
+            for twin in result.twins:  # written first: the base job's file marks the pair done
+                store.write_job(twin.model, twin.repeat, twin.fold, twin.record, twin.oof)
             store.write_job(result.model, result.repeat, result.fold, result.record, result.oof)
             reporter.job_done(result)
     finally:
