@@ -159,7 +159,12 @@ def test_dg22_baselines_with_fake_published_files(tmp_path):
     assert kinds.count("paper-reported") == 1 + 9
     h, p = by["dg22-bilstm2p"], by[baselines.PUBLISHED_MODEL]
     assert p["val"]["rmse"]["value"] == pytest.approx(_sk_metrics(pub.y_true, pub.y_pred)["rmse"], abs=1e-12)
-    assert h["rank"] == 2 and p["rank"] == 1  # extra noise on top of the published predictions
+    # DG22's predictions were selected on the test folds: listed, labelled, never ranked (although
+    # here they are better: the harness row is the published predictions plus noise)
+    assert h["rank"] == 1 and h["selection"] == "inner"
+    assert p["rank"] is None and p["selection"] == "held-out"
+    assert [r["model"] for r in doc["rows"]][:2] == ["dg22-bilstm2p", baselines.PUBLISHED_MODEL]
+    assert all(r["selection"] == "held-out" for r in doc["rows"] if r["kind"] == "paper-reported")
     pc = h["paired_vs_published"]
     assert pc["comparable"] and pc["n_folds"] == 4 and pc["rmse"]["mean_diff"] > 0
     assert set(p["train"]) >= {"r2", "rmse", "mae"} and p["train"]["rmse"]["n"] == 4
@@ -303,3 +308,29 @@ def test_a_model_with_unfinished_folds_is_left_out_with_a_note(tmp_path):
     assert [r["model"] for r in doc["rows"] if r["kind"] == "harness"] == ["gru"]
     assert any("fcn left out" in n for n in doc["notes"])
     assert "fcn left out" in (out.parent / "leaderboard.md").read_text()
+
+
+def test_stores_of_two_variants_share_one_leaderboard(tmp_path, monkeypatch):
+    from tserbench.exceptions import ConfigError
+
+    rng = np.random.default_rng(5)
+    n = 80
+    kw = dict(source_id=np.int64(5_900_000_000_000_000_000) + np.arange(n), folds=np.arange(n) % 4,
+              y_true=rng.normal(-1.5, 0.45, n), history=False)
+    full = make_fake_results(tmp_path / "full", models={"gru": 0.2, "fcn": 0.25}, **kw)
+    raw = make_fake_results(tmp_path / "raw", models={"gru": 0.15, "dg22-bilstm2p": 0.1}, variant="raw", **kw)
+    doc = collect([full, raw]).doc
+    by = {r["model"]: r for r in doc["rows"]}
+    assert set(by) == {"gru", "fcn", "gru@raw", "dg22-bilstm2p@raw"}
+    assert by["gru@raw"]["variant"] == "raw" and by["gru@raw"]["base_model"] == "gru"
+    assert doc["variants"] == ["full", "raw"] and len(doc["runs"]) == 2
+    # the inner-selected DG22 retrain is the honest reference of every other row
+    assert doc["honest_reference"] == "dg22-bilstm2p@raw"
+    assert by["gru"]["paired_vs_honest"]["comparable"] and "paired_vs_honest" not in by["dg22-bilstm2p@raw"]
+    out = tmp_path / "board"
+    assert main(["leaderboard", str(full), str(raw), "-o", str(out)], monkeypatch) == 0
+    assert (out / "oof" / "gru@raw.csv").is_file()
+    assert "honest DG22 retrain (dg22-bilstm2p@raw)" in (out / "leaderboard.md").read_text()
+    other = make_fake_results(tmp_path / "other", models={"gru": 0.2}, seed=3, **kw)
+    with pytest.raises(ConfigError, match="cannot share a leaderboard"):
+        collect([full, other])

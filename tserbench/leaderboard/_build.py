@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from tserbench import _io
-from tserbench.exceptions import DataError
+from tserbench.exceptions import ConfigError, DataError
 from tserbench.leaderboard import baselines
 from tserbench.leaderboard._aggregate import HEADLINE, paired_comparison, summarise_jobs, summarise_oof
 from tserbench.leaderboard._results import OOF_COLUMNS, read_results
@@ -48,8 +48,17 @@ def _protocol(run: dict) -> str:
     return str(proto) if proto is not None else "unknown"
 
 
+def _selection(model) -> str:
+    """The selection protocol of a model's rows: as its jobs recorded it, else its parameter, else ``inner``."""
+    recorded = {j.record.get("selection") for j in model.jobs} - {None}
+    if len(recorded) == 1:
+        return recorded.pop()
+    return str(model.params.get("selection", "inner"))
+
+
 def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFrame]:
     oof = model.oof
+    twin_of = (run.get("held_out_twins") or {}).get(model.name)
     val, per_fold = summarise_oof(oof)
     # weighted metrics need the runner's weights, which the OOF files do not carry
     val.update(summarise_jobs([j.val_metrics for j in model.jobs], names=("wrmse", "wmae")))
@@ -60,6 +69,8 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
     row = {
         "model": model.name,
         "kind": "harness",
+        "selection": _selection(model),
+        "trajectory_of": twin_of,  # the inner row whose training runs this held-out pick comes from
         "dataset": run.get("dataset", "unknown"),
         "protocol": protocol,
         "variant": model.params.get("variant", run.get("variant")),
@@ -75,7 +86,7 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
         "n_predictions": len(oof),
         "epochs_mean": float(sum(epochs) / len(epochs)) if epochs else None,
         "per_fold": per_fold.to_dict(orient="records"),
-        "command": _command(run, model.name),
+        "command": _command(run, twin_of or model.name),
         "source": str(res.path),
         "weights": weights[0] if len(weights) == 1 else (weights or None),
         "note": None,
@@ -118,7 +129,7 @@ def _models_of(command: str) -> list[str]:
     return []
 
 
-def _environments(res) -> list[dict]:
+def _environments(stores) -> list[dict]:
     """The distinct environments the store's jobs ran in, each with the models and job count it covers.
 
     A job records the environment of the process that fitted it (a dask
@@ -126,7 +137,7 @@ def _environments(res) -> list[dict]:
     one group with ``environment`` None.
     """
     groups: dict[str, dict] = {}
-    for model in res.models.values():
+    for model in (m for res in stores for m in res.models.values()):
         for job in model.jobs:
             env = job.record.get("environment")
             group = groups.setdefault(json.dumps(env, sort_keys=True), {"environment": env, "models": [], "n_jobs": 0})
@@ -141,13 +152,76 @@ def _sort_key(row: dict):
     return (rmse is None, rmse if rmse is not None else 0.0, row["model"])
 
 
-def collect(results_dir: str | Path, *, data_home=None, generated_by: str | None = None) -> Leaderboard:
-    """Aggregate a result store (and the Dékány baselines) without writing anything.
+#: The honest reference of the DG22 task: DG22's architecture retrained by
+#: tserbench on DG22's own ``raw`` input, selected on an inner split.
+HONEST_DG22 = "dg22-bilstm2p"
+
+
+def _as_dirs(results_dirs) -> list[Path]:
+    if isinstance(results_dirs, (str, Path)):
+        return [Path(results_dirs)]
+    dirs = [Path(d) for d in results_dirs]
+    if not dirs:
+        raise ConfigError("no result store given")
+    return dirs
+
+
+def _check_combinable(stores) -> None:
+    """Stores on one leaderboard must be runs of the same dataset on the same folds."""
+    first = stores[0].run
+    for res in stores[1:]:
+        for key in ("dataset", "protocol", "seed", "n_instances"):
+            if res.run.get(key) != first.get(key):
+                raise ConfigError(
+                    f"{res.path} cannot share a leaderboard with {stores[0].path}: {key} "
+                    f"{res.run.get(key)!r} there, {first.get(key)!r} here (one leaderboard, one dataset and folds)"
+                )
+
+
+def _row_ids(stores) -> list[str]:
+    """The suffix of each store's rows: none for the first store's variant, ``@<variant>`` for others."""
+    first = stores[0].run.get("variant")
+    return ["" if res.run.get("variant") == first else f"@{res.run.get('variant')}" for res in stores]
+
+
+def _honest_reference(rows: list[dict]) -> dict | None:
+    """DG22's architecture retrained with inner selection, preferably on DG22's raw input."""
+    cands = [r for r in rows if r["kind"] == "harness" and r.get("base_model") == HONEST_DG22
+             and r.get("selection") == "inner"]
+    cands.sort(key=lambda r: r.get("variant") != "raw")
+    return cands[0] if cands else None
+
+
+def _optimism(lb: Leaderboard, rows: list[dict]) -> dict | None:
+    """The section "Selection on the test fold": each held-out pick against the inner pick of the same runs."""
+    by_id = {r["model"]: r for r in rows}
+    pairs = []
+    for row in rows:
+        inner = by_id.get(row.get("trajectory_of") or "")
+        if row["kind"] != "harness" or row.get("selection") != "held-out" or inner is None:
+            continue
+        pc = paired_comparison(lb.oof[row["model"]], lb.oof[inner["model"]], reference=inner["model"])
+        pairs.append({
+            "held_out": row["model"], "inner": inner["model"], "variant": row.get("variant"),
+            "rmse_held_out": row["val"]["rmse"]["value"], "rmse_inner": inner["val"]["rmse"]["value"],
+            "comparison": pc,
+        })
+    if not pairs:
+        return None
+    return {"pairs": pairs}
+
+
+def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> Leaderboard:
+    """Aggregate one or more result stores (and the Dékány baselines) without writing anything.
 
     Parameters
     ----------
-    results_dir : str or Path
-        The runner's output folder.
+    results_dir : str, Path or sequence of them
+        The runner's output folder(s).  Several stores (e.g. the ``full`` and
+        the ``raw`` variant of one dataset) share a leaderboard when they hold
+        the same dataset, protocol, seed and number of instances; rows of a
+        store whose variant differs from the first store's are named
+        ``<model>@<variant>``.
     data_home : path-like, optional
         Where the DG22 files are (default: :func:`tserbench._config.data_home`).
     generated_by : str, optional
@@ -157,36 +231,53 @@ def collect(results_dir: str | Path, *, data_home=None, generated_by: str | None
     -------
     Leaderboard
     """
-    res = read_results(results_dir)
-    run = res.run
+    stores = [read_results(d) for d in _as_dirs(results_dir)]
+    _check_combinable(stores)
+    run = stores[0].run
     dataset = run.get("dataset", "unknown")
     protocol = _protocol(run)
     lb = Leaderboard(doc={
         "dataset": dataset,
         "protocol": protocol,
         "variant": run.get("variant"),
+        "variants": list(dict.fromkeys(res.run.get("variant") for res in stores)),
         "dataset_params": run.get("dataset_params") or {},
         "generated_by": generated_by,
         "headline": HEADLINE,
         "run": run,
-        "environments": _environments(res),
+        "runs": [res.run for res in stores] if len(stores) > 1 else None,
+        "environments": _environments(stores),
         "notes": [],
         "rows": [],
     })
     rows = []
-    expected = run.get("n_splits")
-    for model in res.models.values():
-        if isinstance(expected, int) and len(model.jobs) < expected:
-            # a half-finished model would be ranked on a subset of the stars
-            msg = (f"{model.name} left out: {len(model.jobs)} of {expected} folds finished "
-                   "(re-run the same `tserbench run` command to finish it)")
-            warnings.warn(msg, stacklevel=2)
-            lb.doc["notes"].append(msg)
-            continue
-        row, oof = _harness_row(res, model, run, protocol)
-        rows.append(row)
-        lb.oof[model.name] = oof
-        lb.histories[model.name] = [(f"r{j.repeat} f{j.fold}", j.history) for j in model.jobs if j.history]
+    for res, suffix in zip(stores, _row_ids(stores)):
+        expected = res.run.get("n_splits")
+        for model in res.models.values():
+            row_id = model.name + suffix
+            if isinstance(expected, int) and len(model.jobs) < expected:
+                # a half-finished model would be ranked on a subset of the stars
+                msg = (f"{row_id} left out: {len(model.jobs)} of {expected} folds finished "
+                       "(re-run the same `tserbench run` command to finish it)")
+                warnings.warn(msg, stacklevel=2)
+                lb.doc["notes"].append(msg)
+                continue
+            if row_id in lb.oof:
+                raise ConfigError(f"model {row_id!r} appears in two result stores of the same variant")
+            row, oof = _harness_row(res, model, res.run, protocol)
+            row.update(model=row_id, base_model=model.name)
+            if row.get("trajectory_of"):
+                row["trajectory_of"] += suffix
+            rows.append(row)
+            lb.oof[row_id] = oof
+            lb.histories[row_id] = [(f"r{j.repeat} f{j.fold}", j.history) for j in model.jobs if j.history]
+    honest = _honest_reference(rows)
+    if honest is not None:
+        lb.doc["honest_reference"] = honest["model"]
+        for row in rows:
+            if row is not honest:
+                row["paired_vs_honest"] = paired_comparison(lb.oof[row["model"]], lb.oof[honest["model"]],
+                                                            reference=honest["model"])
     if dataset == baselines.DG22_DATASET:
         try:
             pub, pub_oof = baselines.dg22_published_row(data_home, command=generated_by)
@@ -198,29 +289,38 @@ def collect(results_dir: str | Path, *, data_home=None, generated_by: str | None
             for row in rows:
                 row["paired_vs_published"] = paired_comparison(
                     lb.oof[row["model"]], pub_oof, reference=baselines.PUBLISHED_MODEL)
+            if honest is not None:
+                pub["paired_vs_honest"] = paired_comparison(pub_oof, lb.oof[honest["model"]],
+                                                            reference=honest["model"])
             rows.append(pub)
             lb.oof[baselines.PUBLISHED_MODEL] = pub_oof
         rows.extend(baselines.paper_rows(dataset))
-    ranked = sorted((r for r in rows if r["kind"] != "paper-reported"), key=_sort_key)
+    optimism = _optimism(lb, rows)
+    if optimism is not None:
+        lb.doc["selection_optimism"] = optimism
+    # only honest rows are ranked: a row selected on the test fold is listed after them, unranked
+    competing = [r for r in rows if r["kind"] != "paper-reported"]
+    ranked = sorted((r for r in competing if r.get("selection", "inner") == "inner"), key=_sort_key)
+    held_out = sorted((r for r in competing if r.get("selection", "inner") != "inner"), key=_sort_key)
     for i, row in enumerate(ranked, 1):
         row["rank"] = i
-    # ours (ranked), then paper figures on this dataset, then other data sets
+    # ours (ranked), held-out picks, then paper figures on this dataset, then other data sets
     others = [r for r in rows if r["kind"] == "paper-reported"]
-    lb.doc["rows"] = ranked + [r for r in others if r["dataset"] == dataset] + [
+    lb.doc["rows"] = ranked + held_out + [r for r in others if r["dataset"] == dataset] + [
         r for r in others if r["dataset"] != dataset]
     return lb
 
 
 def _equivalent_command(results_dir, out_dir, name) -> str:
-    cmd = ["tserbench", "leaderboard", str(results_dir), "-o", str(out_dir)]
+    cmd = ["tserbench", "leaderboard", *(str(d) for d in _as_dirs(results_dir)), "-o", str(out_dir)]
     if name:
         cmd += ["--name", name]
     return shlex.join(cmd)
 
 
-def build_leaderboard(results_dir: str | Path, out_dir: str | Path, *, name: str | None = None,
+def build_leaderboard(results_dir, out_dir: str | Path, *, name: str | None = None,
                       data_home=None, generated_by: str | None = None) -> Path:
-    """Aggregate a result store and write the leaderboard files.
+    """Aggregate one or more result stores and write the leaderboard files.
 
     Writes, atomically, into ``out_dir``: ``leaderboard.md``,
     ``leaderboard.csv``, ``leaderboard.json``, ``leaderboard.html`` and
@@ -230,8 +330,10 @@ def build_leaderboard(results_dir: str | Path, out_dir: str | Path, *, name: str
 
     Parameters
     ----------
-    results_dir : str or Path
-        The runner's output folder (``run.json``, ``<model>/r*_f*.json`` ...).
+    results_dir : str, Path or sequence of them
+        The runner's output folder(s) (``run.json``, ``<model>/r*_f*.json``
+        ...); several stores of one dataset and folds share one leaderboard
+        (see :func:`collect`).
     out_dir : str or Path
         Destination folder, created if needed.
     name : str, optional

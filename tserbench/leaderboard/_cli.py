@@ -15,7 +15,9 @@ def register(subparsers) -> None:
         "leaderboard", help="aggregate a result store into leaderboard md/csv/json/html",
         description="Aggregate a result store (tserbench run --out) into leaderboard.{md,csv,json,html} "
                     "and oof/<model>.csv; on rrab-gaia-dg22 adds the Dékány & Grebel (2022) baselines.")
-    p.add_argument("results_dir", metavar="RESULTS_DIR", help="the runner's output folder")
+    p.add_argument("results_dir", metavar="RESULTS_DIR", nargs="+",
+                   help="the runner's output folder; several folders of one dataset and folds (e.g. its full "
+                        "and raw variants) share one leaderboard, rows of another variant named MODEL@VARIANT")
     p.add_argument("-o", "--out", required=True, metavar="OUT_DIR", help="destination, e.g. leaderboard/NAME/")
     p.add_argument("--name", default=None, help="title (default: the name of OUT_DIR)")
     p.add_argument("--data-home", default=None, help="where the DG22 files are (default: $TSERBENCH_DATA)")
@@ -27,7 +29,8 @@ def register(subparsers) -> None:
                     "validation headline metrics (pooled OOF). Worse = higher error, lower R². "
                     "Exit 1 on any regression beyond tolerance, else 0.")
     c.add_argument("--reference", required=True, metavar="LEADERBOARD_JSON", help="reference leaderboard.json")
-    c.add_argument("current", metavar="RESULTS_DIR_OR_LEADERBOARD_JSON")
+    c.add_argument("current", metavar="RESULTS_DIR_OR_LEADERBOARD_JSON", nargs="+",
+                   help="a leaderboard.json, or the result store(s) to check (as given to tserbench leaderboard)")
     c.add_argument("--tolerance", default=None,
                    help="absolute tolerance: one number for all metrics (0.02) or per metric "
                         "(rmse=0.01,mae=0.01); default 0.01")
@@ -51,10 +54,10 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
     doc = json.loads(path.read_text(encoding="utf-8"))
     table = Table(title=f"{doc['name']}: {doc['dataset']} ({doc['protocol']}), sorted by val RMSE (pooled OOF)")
-    for col in ("rank", "model", "kind", "val RMSE", "val MAE", "val R²", "folds"):
-        table.add_column(col, justify="left" if col in ("model", "kind") else "right")
+    for col in ("rank", "model", "kind", "selection", "val RMSE", "val MAE", "val R²", "folds"):
+        table.add_column(col, justify="left" if col in ("model", "kind", "selection") else "right")
     for r in _render.main_rows(doc):
-        table.add_row(_render.fmt(r.get("rank")), r["model"], r["kind"],
+        table.add_row(_render.fmt(r.get("rank")), r["model"], r["kind"], r.get("selection") or "—",
                       *(_render.fmt(_render.metric(r, "val", m)) for m in ("rmse", "mae", "r2")),
                       _render.fmt(r.get("n_folds")))
     console = Console()
@@ -67,7 +70,8 @@ def _check(args: argparse.Namespace) -> int:
     from tserbench.leaderboard.check import check_against_reference, render_check
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    result = check_against_reference(args.reference, args.current, tolerance=args.tolerance,
+    current = args.current[0] if len(args.current) == 1 else args.current
+    result = check_against_reference(args.reference, current, tolerance=args.tolerance,
                                      metrics=metrics, strict=args.strict, data_home=args.data_home)
     render_check(result)
     return result.exit_code

@@ -32,6 +32,7 @@ def make_fake_results(
     history: bool = True,
     seed: int = 0,
     environment: dict | None = None,
+    variant: str = "full",
 ) -> Path:
     """Write a plausible result store to ``path`` and return it.
 
@@ -59,6 +60,8 @@ def make_fake_results(
     environment : dict, optional
         The environment block recorded in run.json and every job (default:
         this process's, :func:`tserbench.environment.environment`).
+    variant : str
+        Recorded in run.json.
     """
     from tserbench.environment import environment as _environment
 
@@ -80,7 +83,7 @@ def make_fake_results(
     base = y_true if base_pred is None else np.asarray(base_pred, dtype=float)
     protocol = protocol or ("predefined" if predefined else f"{n_folds}x{n_repeats}")
     store.init_run({
-        "dataset": dataset, "dataset_params": {}, "variant": "full", "protocol": protocol, "seed": seed,
+        "dataset": dataset, "dataset_params": {}, "variant": variant, "protocol": protocol, "seed": seed,
         "command": f"tserbench run --dataset {dataset} --models {','.join(models)} --out {path}",
         "tserbench_version": "0.1.0", "wall_seconds": 12.5, "models": list(models), "environment": env,
     })

@@ -140,7 +140,8 @@ def paper_rows(dataset: str) -> list[dict]:
     rows: dict[str, dict] = {}
     for q in QUOTED:
         row = rows.setdefault(q.model, {
-            "model": q.model, "kind": "paper-reported", "dataset": q.dataset,
+            # both papers early-stop each CV fold on its own test stars
+            "model": q.model, "kind": "paper-reported", "selection": "held-out", "dataset": q.dataset,
             "protocol": "as published", "variant": None, "rank": None,
             "val": {}, "train": {}, "params": {}, "wall_seconds": None, "run_wall_seconds": None,
             "n_folds": 10 if q.dataset == DG22_DATASET else None, "n_repeats": None,
@@ -176,16 +177,19 @@ def dg22_published_row(data_home=None, *, command: str | None = None) -> tuple[d
         jobs = [score(g["y_true"], g["y_pred"]) for _, g in tr.groupby("fold", sort=True)]
         train = summarise_jobs(jobs, pooled=score(tr["y_true"], tr["y_pred"]))
     row = {
-        "model": PUBLISHED_MODEL, "kind": "published-oof", "dataset": DG22_DATASET,
+        # each published fold model is the epoch with the lowest loss on its own test fold
+        "model": PUBLISHED_MODEL, "kind": "published-oof", "selection": "held-out", "dataset": DG22_DATASET,
         "protocol": "predefined (DG22 10 folds)", "variant": "raw (DG22 input)", "rank": None,
         "val": val, "train": train,
-        "params": {"model": "bilstm2p", "units": [16, 16], "kernel_l1": 5e-6, "dropout": [0.1, 0.1]},
+        "params": {"model": "bilstm2p", "units": [16, 16], "recurrent_l1": 5e-6, "kernel_l1": 0.0,
+                   "dropout": [0.1, 0.1], "patience": 1000, "selection": "held-out"},
         "wall_seconds": None, "run_wall_seconds": None,
         "n_folds": int(per_fold["fold"].nunique()), "n_repeats": 1, "n_predictions": len(oof),
         "per_fold": per_fold.to_dict(orient="records"),
         "command": command,
         "source": ("Dékány & Grebel 2022, ApJS 261, 33; predictions from github.com/idekany/rrl_feh_nn "
                    f"@3141888c, files {DG22_VAL_FILE} / {DG22_TRAIN_FILE}"),
-        "note": "DG22's own out-of-fold predictions re-scored by tserbench, unweighted",
+        "note": ("DG22's own out-of-fold predictions re-scored by tserbench, unweighted; each fold's model was "
+                 "early-stopped on that fold's test stars (held-out selection)"),
     }
     return row, oof

@@ -108,11 +108,16 @@ def _nonneg(x: float, item: str) -> float:
     return x
 
 
-def load_leaderboard(source: str | Path, *, data_home=None) -> dict:
-    """Load a leaderboard document from ``leaderboard.json``, its folder, or a result store.
+def load_leaderboard(source, *, data_home=None) -> dict:
+    """Load a leaderboard document from ``leaderboard.json``, its folder, or result store(s).
 
-    A result store (a folder with ``run.json``) is aggregated in memory.
+    A result store (a folder with ``run.json``), or a list of them, is
+    aggregated in memory (:func:`tserbench.leaderboard.collect`).
     """
+    if isinstance(source, (list, tuple)):
+        from tserbench.leaderboard._build import collect
+
+        return collect(source, data_home=data_home).doc
     path = Path(source)
     if path.is_dir():
         if (path / "run.json").exists():
@@ -178,8 +183,9 @@ def check_against_reference(
     ----------
     reference : str, Path or dict
         A ``leaderboard.json`` (or its folder, or the loaded document).
-    current : str, Path or dict
-        A result store, a ``leaderboard.json`` (or its folder), or a document.
+    current : str, Path, list or dict
+        A result store (or a list of them), a ``leaderboard.json`` (or its
+        folder), or a document.
     tolerance : float, str or mapping, default 0.01
         Absolute tolerance, one for all metrics or per metric (see
         :func:`parse_tolerance`).
@@ -201,7 +207,7 @@ def check_against_reference(
     if unknown or not metrics:
         raise ConfigError(f"unknown metric(s) {', '.join(unknown) or '(none)'}; known: {', '.join(METRIC_NAMES)}")
     tol = parse_tolerance(tolerance, metrics)
-    ref_doc = reference if isinstance(reference, dict) else load_leaderboard(reference)
+    ref_doc = reference if isinstance(reference, dict) else load_leaderboard(reference, data_home=data_home)
     cur_doc = current if isinstance(current, dict) else load_leaderboard(current, data_home=data_home)
     ref, cur = _harness(ref_doc), _harness(cur_doc)
     result = CheckResult(missing=sorted(set(ref) - set(cur)), new=sorted(set(cur) - set(ref)), strict=strict,
