@@ -280,7 +280,7 @@ def test_deep_raw_variant_model_roundtrip(tmp_path, stars):
     pytest.importorskip("tensorflow")
     lcs, feh = stars
     train = lcs.subset(np.arange(40))
-    reg = get_regressor("gru", units=(3,), dropout=(0.1,), n_epochs=2, batch_size=16, patience=None,
+    reg = get_regressor("gru", units=(3,), dropout=(0.1,), n_epochs=2, batch_size=16, patience=None, schedule=None,
                         validation_split=0.0, random_state=0)
     reg.fit(make_panel(train, variant="raw", max_len=80), feh[:40])
     save_model_dir(tmp_path, [reg], variant="raw", n_grid=50, max_len=80, model_name="gru", dataset="syn")

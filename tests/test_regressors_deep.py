@@ -82,7 +82,7 @@ def test_history_and_early_stopping():
     X, y = _data()
     # learning rate 0: the validation loss never improves, so training stops
     # after exactly `patience` epochs past the first and keeps epoch 1
-    reg = GRURegressor(**TINY_GRU, n_epochs=50, patience=3, learning_rate=0.0, random_state=0)
+    reg = GRURegressor(**TINY_GRU, n_epochs=50, patience=3, learning_rate=0.0, schedule=None, random_state=0)
     reg.fit(X, y)
     assert set(reg.history_) >= {"loss", "val_loss"}
     assert reg.n_epochs_trained_ == 4
@@ -92,7 +92,7 @@ def test_history_and_early_stopping():
 
 def test_training_learns_and_keeps_best_epoch():
     X, y = _data(n=80)
-    reg = GRURegressor(**TINY_GRU, n_epochs=40, patience=5, batch_size=16, random_state=0)
+    reg = GRURegressor(**TINY_GRU, n_epochs=40, patience=5, batch_size=16, schedule=None, random_state=0)
     reg.fit(X, y)
     val = reg.history_["val_loss"]
     assert 1 <= reg.best_epoch_ <= reg.n_epochs_trained_ <= 40
@@ -217,7 +217,7 @@ def test_stacked_unweighted_full_budget_fit_predicts_and_pickles(cls):
 
     X, y = _data(n=12, length=12)
     reg = cls(**STACKED[cls], n_epochs=2, weight_cutoff=None, validation_split=0.0, patience=None,
-              run_eagerly=True, random_state=1).fit(X, y)
+              schedule=None, run_eagerly=True, random_state=1).fit(X, y)
     assert reg.n_epochs_trained_ == reg.best_epoch_ == 2
     assert "val_loss" not in reg.history_
     pred = reg.predict(X)
@@ -265,7 +265,7 @@ def test_jit_compile_trains_the_same_network():
     """
     X, y = _data()
     kw = {"filter_sizes": (4, 4, 4), "kernel_sizes": (3, 3, 3), "n_epochs": 3,
-          "patience": None, "validation_split": 0.0, "random_state": 0}
+          "patience": None, "schedule": None, "validation_split": 0.0, "random_state": 0}
     plain = FCNRegressor(**kw).fit(X, y)
     xla = FCNRegressor(jit_compile=True, **kw).fit(X, y)
     assert plain.model_.jit_compile is False

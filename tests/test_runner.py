@@ -413,7 +413,7 @@ def test_deep_model_serial_equals_parallel(tmp_path):
     """A real Keras regressor gives identical metrics in-process and in loky workers."""
     pytest.importorskip("tensorflow")
     kw = dict(folds="2x1", seed=2, dataset_params={"n_stars": 40}, progress=False,
-              params={"gru": {"n_epochs": 2, "units": [4, 4, 2], "patience": None}})
+              params={"gru": {"n_epochs": 2, "units": [4, 4, 2], "patience": None, "schedule": None}})
     serial = run_benchmark("rrab-synthetic", ["gru"], out=tmp_path / "s", n_jobs=1, **kw)
     parallel = run_benchmark("rrab-synthetic", ["gru"], out=tmp_path / "p", n_jobs=2, **kw)
     assert _metrics(serial, "gru") == _metrics(parallel, "gru")

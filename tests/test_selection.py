@@ -15,7 +15,8 @@ pytest.importorskip("tensorflow")
 
 from tserbench.regressors._recurrent import GRURegressor  # noqa: E402
 
-KW = dict(units=(4,), dropout=0.0, n_epochs=25, batch_size=16, patience=4, min_delta=0.0, random_state=3)
+KW = dict(units=(4,), dropout=0.0, n_epochs=25, batch_size=16, patience=4, min_delta=0.0, schedule=None,
+          random_state=3)
 
 
 def _data(seed=0, n=120, length=12):
@@ -83,7 +84,7 @@ def test_selected_by_needs_a_run_with_the_test_data():
 def test_runner_records_both_picks_of_one_run_and_the_inner_row_is_unchanged(tmp_path):
     from tserbench.evaluation import ResultStore, run_benchmark
 
-    params = {"gru": {"units": [3], "dropout": 0.0, "n_epochs": 6, "patience": 2, "batch_size": 16}}
+    params = {"gru": {"units": [3], "dropout": 0.0, "n_epochs": 6, "patience": 2, "batch_size": 16, "schedule": None}}
     kw = dict(folds="2x1", dataset_params={"n_stars": 40}, params=params, progress=False)
     both = run_benchmark("rrab-synthetic", ["gru", "fourier-linear"], out=tmp_path / "both", also_held_out=True, **kw)
     plain = run_benchmark("rrab-synthetic", ["gru", "fourier-linear"], out=tmp_path / "plain", **kw)
@@ -122,7 +123,7 @@ def test_leaderboard_labels_ranks_and_measures_the_held_out_pick(tmp_path):
     from tserbench.evaluation import run_benchmark
     from tserbench.leaderboard import build_leaderboard
 
-    params = {"gru": {"units": [3], "dropout": 0.0, "n_epochs": 6, "patience": 2, "batch_size": 16}}
+    params = {"gru": {"units": [3], "dropout": 0.0, "n_epochs": 6, "patience": 2, "batch_size": 16, "schedule": None}}
     out = run_benchmark("rrab-synthetic", ["gru", "fourier-linear"], folds="predefined",
                         dataset_params={"n_stars": 40}, params=params, progress=False, also_held_out=True,
                         out=tmp_path / "r")

@@ -64,16 +64,16 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
     Parameters
     ----------
     n_epochs : int, default=300
-        Maximum number of epochs.
+        Maximum number of epochs (a cap under every schedule).
     batch_size : int, default=256
         Mini-batch size (M24, DG22); capped at the number of training series.
     learning_rate : float, default=0.01
         Adam learning rate (M24, DG22).
     patience : int, default=30
-        Early stopping: epochs without an improvement of at least
-        ``min_delta`` in the monitored loss before training stops; the best
-        weights are then restored.  ``None`` disables early stopping (and
-        weight restoration): all ``n_epochs`` run.
+        With ``schedule=None``: early stopping after this many epochs without
+        an improvement of at least ``min_delta`` in the monitored loss; the
+        best weights are then restored.  ``None`` disables early stopping (and
+        weight restoration): all ``n_epochs`` run.  Unused by the other schedules.
     min_delta : float, default=1e-5
         Smallest change of the monitored loss that counts as improvement (M24).
     validation_split : float, default=0.1
@@ -89,8 +89,19 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         early-stop each CV fold on its own test stars), optimistic, only for
         reproducing published numbers; plain ``fit`` refuses it.
     reduce_lr_patience : int or None, default=None
-        If set, ``ReduceLROnPlateau`` halves the learning rate (down to 1e-4)
-        after this many epochs without improvement (M24's callback uses 50).
+        With ``schedule=None``: if set, ``ReduceLROnPlateau`` halves the
+        learning rate (down to 1e-4) after this many epochs without
+        improvement (M24's callback uses 50).  Unused by the other schedules.
+    schedule : "converge", dict or None, default="converge"
+        When the learning rate drops and when training stops
+        (:mod:`tserbench.regressors._schedule`).  ``"converge"``: halve the
+        rate after 400 steps without improvement down to 1/16 of
+        ``learning_rate``, stop after 800 steps without improvement at that
+        floor (converged) or at 30000 steps (the cap); every window in
+        optimiser steps.  A dict overrides some of these values
+        (``reduce_lr_steps``, ``factor``, ``lr_floor_ratio``,
+        ``patience_steps``, ``max_steps``).  ``None``: the papers' epoch
+        rule (``patience``, ``reduce_lr_patience``, ``n_epochs``).
     weight_cutoff : float or None, default=0.5
         Density cutoff of DG22's sample weights (0.5 for the G band), computed
         from the training targets inside ``fit``; None trains unweighted.
@@ -134,9 +145,16 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         The fitted network with its head (best weights if early stopping).
     history_ : dict of str to list of float
         Per-epoch ``loss`` and, with a validation split, ``val_loss``
-        (and ``learning_rate`` when ``reduce_lr_patience`` is set).
-    n_epochs_trained_ : int
-        Number of epochs run.
+        (``learning_rate`` when the rate is scheduled; ``held_out_loss``
+        with the test data attached).
+    n_epochs_trained_, n_steps_trained_ : int
+        Number of epochs and of optimiser steps run.
+    stop_reason_ : {"converged", "cap"}
+        ``"converged"``: the selection criterion ran out of patience (under
+        ``schedule="converge"``: at the rate's floor); ``"cap"``: the budget
+        (``n_epochs``, ``max_steps``) ended first.
+    schedule_ : dict
+        The schedule as resolved for this fit (windows in epochs).
     best_epoch_ : int
         1-based epoch whose weights the model holds.
     selection_ : dict
@@ -176,6 +194,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         validation_split: float = 0.1,
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
+        schedule: str | dict | None = "converge",
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
@@ -193,6 +212,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         self.validation_split = validation_split
         self.selection = selection
         self.reduce_lr_patience = reduce_lr_patience
+        self.schedule = schedule
         self.weight_cutoff = weight_cutoff
         self.steps_per_execution = steps_per_execution
         self.jit_compile = jit_compile
@@ -208,10 +228,12 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         """Build the (unbuilt) network object from this estimator's parameters."""
         if not 0 <= float(self.validation_split) < 1:
             raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split!r}")
+        from tserbench.regressors._schedule import check_schedule
         from tserbench.regressors._selection import SELECTIONS
 
         if self.selection not in SELECTIONS:
             raise ValueError(f"selection must be one of {', '.join(SELECTIONS)}, got {self.selection!r}")
+        check_schedule(self.schedule)
         params = {name: getattr(self, name) for name in self._network_params}
         self._network = self._network_class(random_state=self.random_state, **params)
         super().__post_init__()
@@ -359,21 +381,34 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             w_ho = np.ones(len(y_ho)) if weighter is None else np.asarray(weighter.transform(y_ho), dtype=np.float64)
             scored = (self._as_keras_input(X_ho), y_ho, w_ho)
             criteria.append(Criterion("held-out", HELD_OUT_LOSS))
-        # the trajectory never depends on the test fold: only which of its
-        # epochs the held-out criterion picks does (its patience may make the
-        # run longer, but the inner pick is frozen when the inner criterion stops)
-        tracker = make_tracker(keras, criteria, patience=self.patience, min_delta=float(self.min_delta),
-                               held_out=scored)
-        callbacks = [tracker]
-        if self.reduce_lr_patience is not None:
+        from tserbench.regressors._schedule import resolve_schedule
+
+        schedule = resolve_schedule(self, len(train))
+        callbacks = []
+        at_floor = None
+        if schedule.reduce_lr_epochs is not None:
             callbacks.append(
                 keras.callbacks.ReduceLROnPlateau(
                     monitor=monitor,
-                    factor=0.5,
-                    patience=int(self.reduce_lr_patience),
-                    min_lr=1e-4,
+                    factor=schedule.factor,
+                    patience=schedule.reduce_lr_epochs,
+                    min_lr=schedule.min_learning_rate,
+                    min_delta=float(self.min_delta),
                 )
             )
+        if schedule.patience_at_floor:
+            floor = schedule.min_learning_rate * (1 + 1e-6)
+
+            def at_floor(rate: float) -> bool:
+                return rate <= floor
+
+        # the trajectory never depends on the test fold: only which of its
+        # epochs the held-out criterion picks does (its patience may make the
+        # run longer, but the inner pick is frozen when the inner criterion
+        # stops); the learning rate follows the inner loss.  The patience runs
+        # for the epochs trained at the rate's floor.
+        callbacks.append(make_tracker(keras, criteria, patience=schedule.patience_epochs,
+                                      min_delta=float(self.min_delta), held_out=scored, counting=at_floor))
         validation_data = (X3[val], y32[val], weights[val]) if len(val) else None
         history = self.model_.fit(
             X3[train],
@@ -381,19 +416,24 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             sample_weight=weights[train],
             validation_data=validation_data,
             batch_size=max(1, min(int(self.batch_size), len(train))),
-            epochs=int(self.n_epochs),
+            epochs=schedule.max_epochs,
             shuffle=True,
             callbacks=callbacks,
             verbose=2 if self.verbose else 0,
         )
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
         self.n_epochs_trained_ = len(self.history_.get("loss", []))
+        self.n_steps_trained_ = self.n_epochs_trained_ * schedule.steps_per_epoch
+        self.schedule_ = schedule.record()
         self.selection_ = {c.name: c.summary(self.n_epochs_trained_) for c in criteria}
-        if self.patience is None:  # no early stopping: the last epoch's weights, whatever the criterion
+        chosen = next(c for c in criteria if c.name == self.selection)
+        # converged: the selection criterion ran out of patience (at the rate's floor
+        # under schedule="converge"); cap: the step or epoch budget ended first
+        self.stop_reason_ = "converged" if chosen.stopped_epoch is not None else "cap"
+        if schedule.patience_epochs is None:  # no early stopping: the last epoch's weights
             self.best_epoch_ = self.n_epochs_trained_
             self.selected_weights_ = None
         else:
-            chosen = next(c for c in criteria if c.name == self.selection)
             self.model_.set_weights(chosen.weights)
             self.best_epoch_ = chosen.best_epoch + 1
             # with the test fold attached, each criterion's pick is kept, so that one

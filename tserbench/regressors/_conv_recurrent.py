@@ -40,6 +40,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
         validation_split: float = 0.1,
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
+        schedule: str | dict | None = "converge",
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
@@ -67,6 +68,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
             validation_split=validation_split,
             selection=selection,
             reduce_lr_patience=reduce_lr_patience,
+            schedule=schedule,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
@@ -103,6 +105,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
                 "weight_cutoff": None,
                 "validation_split": 0.0,
                 "patience": None,
+                "schedule": None,
                 "run_eagerly": True,
                 "random_state": 1,
             },
@@ -129,7 +132,7 @@ class ConvLSTMRegressor(_ConvRecurrentRegressor):
     recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
         Regularisation of the recurrent kernels.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
@@ -180,7 +183,7 @@ class ConvGRURegressor(_ConvRecurrentRegressor):
     recurrent_l1, recurrent_l2 : float, default=2e-6, 0.0
         Regularisation of the recurrent kernels.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see

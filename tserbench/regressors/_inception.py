@@ -33,7 +33,7 @@ class InceptionTimeRegressor(BaseTserbenchDeepRegressor):
     kernel_size : int, default=40
         Longest kernel; the others are ``kernel_size // 2`` and ``// 4``.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
@@ -80,6 +80,7 @@ random_state, verbose
         validation_split: float = 0.1,
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
+        schedule: str | dict | None = "converge",
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
@@ -104,6 +105,7 @@ random_state, verbose
             validation_split=validation_split,
             selection=selection,
             reduce_lr_patience=reduce_lr_patience,
+            schedule=schedule,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
@@ -141,6 +143,7 @@ random_state, verbose
                 "weight_cutoff": None,
                 "validation_split": 0.0,
                 "patience": None,
+                "schedule": None,
                 "run_eagerly": True,
                 "random_state": 1,
             },

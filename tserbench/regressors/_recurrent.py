@@ -66,6 +66,7 @@ class _RecurrentRegressor(BaseTserbenchDeepRegressor):
                 "weight_cutoff": None,
                 "validation_split": 0.0,
                 "patience": None,
+                "schedule": None,
                 "run_eagerly": True,
                 "random_state": 1,
             },
@@ -97,6 +98,7 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
         validation_split: float = 0.1,
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
+        schedule: str | dict | None = "converge",
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
@@ -122,6 +124,7 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
             validation_split=validation_split,
             selection=selection,
             reduce_lr_patience=reduce_lr_patience,
+            schedule=schedule,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
@@ -157,6 +160,7 @@ class _BidirectionalRegressor(_RecurrentRegressor):
         validation_split: float = 0.1,
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
+        schedule: str | dict | None = "converge",
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
@@ -182,6 +186,7 @@ class _BidirectionalRegressor(_RecurrentRegressor):
             validation_split=validation_split,
             selection=selection,
             reduce_lr_patience=reduce_lr_patience,
+            schedule=schedule,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
@@ -212,7 +217,7 @@ class LSTMRegressor(_UnidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
@@ -262,7 +267,7 @@ class BiLSTMRegressor(_BidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
@@ -312,7 +317,7 @@ class GRURegressor(_UnidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
@@ -362,7 +367,7 @@ class BiGRURegressor(_BidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
@@ -412,7 +417,7 @@ class DG22BiLSTMRegressor(_RecurrentRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
@@ -459,6 +464,7 @@ random_state, verbose
         validation_split: float = 0.1,
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
+        schedule: str | dict | None = "converge",
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
@@ -484,6 +490,7 @@ random_state, verbose
             validation_split=validation_split,
             selection=selection,
             reduce_lr_patience=reduce_lr_patience,
+            schedule=schedule,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,

@@ -22,7 +22,7 @@ class ResNetRegressor(BaseTserbenchDeepRegressor):
     kernel_sizes : sequence of int, default=(8, 5, 3)
         Kernel lengths of the three convolutions of each block.
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
@@ -65,6 +65,7 @@ random_state, verbose
         validation_split: float = 0.1,
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
+        schedule: str | dict | None = "converge",
         weight_cutoff: float | None = 0.5,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
@@ -85,6 +86,7 @@ random_state, verbose
             validation_split=validation_split,
             selection=selection,
             reduce_lr_patience=reduce_lr_patience,
+            schedule=schedule,
             weight_cutoff=weight_cutoff,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
@@ -116,6 +118,7 @@ random_state, verbose
                 "weight_cutoff": None,
                 "validation_split": 0.0,
                 "patience": None,
+                "schedule": None,
                 "run_eagerly": True,
                 "random_state": 1,
             },

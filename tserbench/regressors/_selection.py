@@ -54,13 +54,18 @@ class Criterion:
     wait: int = 0
     stopped_epoch: int | None = None  # 0-based epoch after which it ran out of patience
 
-    def update(self, epoch: int, value: float, patience: int, min_delta: float, get_weights) -> None:
-        """One epoch of Keras' EarlyStopping rule (see the module docstring)."""
+    def update(self, epoch: int, value: float, patience: int, min_delta: float, get_weights,
+               counting: bool = True) -> None:
+        """One epoch of Keras' EarlyStopping rule (see the module docstring).
+
+        While ``counting`` is False (the learning rate has not reached its
+        floor yet) the best is tracked but the patience does not run.
+        """
         if self.stopped_epoch is not None:
             return
         if self.weights is None:
             self.weights, self.best_epoch = get_weights(), epoch
-        self.wait += 1
+        self.wait = self.wait + 1 if counting else 0
         if self.best is None or value + min_delta < self.best:
             self.best, self.best_epoch, self.weights, self.wait = value, epoch, get_weights(), 0
             return
@@ -68,12 +73,12 @@ class Criterion:
             self.stopped_epoch = epoch
 
     def summary(self, n_epochs: int) -> dict:
-        """JSON-ready record: 1-based best epoch, whether it stopped early, its best loss."""
+        """JSON-ready record: 1-based best epoch, whether it converged (ran out of patience), its best loss."""
         return {
             "monitor": self.key,
             "best_epoch": self.best_epoch + 1,
             "best_loss": None if self.best is None else float(self.best),
-            "stopped_early": self.stopped_epoch is not None,
+            "converged": self.stopped_epoch is not None,
             "epochs_monitored": n_epochs if self.stopped_epoch is None else self.stopped_epoch + 1,
         }
 
@@ -90,7 +95,8 @@ def held_out_loss(forward, X: np.ndarray, y: np.ndarray, w: np.ndarray, model, b
     return float(np.sum(w * err) / len(y)) + reg
 
 
-def make_tracker(keras, criteria: list[Criterion], *, patience: int | None, min_delta: float, held_out=None):
+def make_tracker(keras, criteria: list[Criterion], *, patience: int | None, min_delta: float, held_out=None,
+                 counting=None):
     """A Keras callback that updates each criterion after every epoch and stops when all have stopped.
 
     Parameters
@@ -105,6 +111,10 @@ def make_tracker(keras, criteria: list[Criterion], *, patience: int | None, min_
     held_out : tuple (X, y, w), optional
         The test fold (float32 input, float64 targets and weights), scored
         after every epoch into the logs as ``held_out_loss``.
+    counting : callable, optional
+        ``counting(learning_rate)``: whether the patience runs for an epoch
+        trained at that rate (the convergence rule: only at the rate's
+        floor); default: always.
     """
 
     class SelectionTracker(keras.callbacks.Callback):
@@ -112,6 +122,11 @@ def make_tracker(keras, criteria: list[Criterion], *, patience: int | None, min_
             super().__init__()
             self.criteria = criteria
             self._forward = None
+            self._rate = None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if counting is not None:  # the rate this epoch trains at
+                self._rate = float(np.asarray(self.model.optimizer.learning_rate))
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs if logs is not None else {}
@@ -127,10 +142,11 @@ def make_tracker(keras, criteria: list[Criterion], *, patience: int | None, min_
                 logs[HELD_OUT_LOSS] = held_out_loss(self._forward, X, y, w, self.model)
             if patience is None:
                 return
+            runs = True if counting is None else bool(counting(self._rate))
             for crit in self.criteria:
                 value = logs.get(crit.key)
                 if value is not None:
-                    crit.update(epoch, float(value), int(patience), float(min_delta), self.model.get_weights)
+                    crit.update(epoch, float(value), int(patience), float(min_delta), self.model.get_weights, runs)
             if all(c.stopped_epoch is not None for c in self.criteria):
                 self.model.stop_training = True
 
