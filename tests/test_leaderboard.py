@@ -334,3 +334,25 @@ def test_stores_of_two_variants_share_one_leaderboard(tmp_path, monkeypatch):
     other = make_fake_results(tmp_path / "other", models={"gru": 0.2}, seed=3, **kw)
     with pytest.raises(ConfigError, match="cannot share a leaderboard"):
         collect([full, other])
+
+
+def test_rows_are_flagged_for_budget_caps_and_for_losing_to_the_mean_predictor(tmp_path):
+    from tserbench.evaluation import ResultStore
+
+    res = make_fake_results(tmp_path / "res", models={"gru": 0.1, "broken": 2.0}, n_stars=80, n_folds=4,
+                            history=False)
+    store = ResultStore(res)
+    job = store.read_jobs("gru")[0]
+    oof = store.read_oof("gru")
+    store.write_job("gru", job["repeat"], job["fold"], {**job, "stop_reason": "cap"},
+                    oof[(oof["repeat"] == job["repeat"]) & (oof["fold"] == job["fold"])])
+    doc = collect(res).doc
+    by = {r["model"]: r for r in doc["rows"]}
+    assert by["gru"]["folds_at_cap"] == 1 and by["gru"]["folds_worse_than_mean"] == 0
+    assert by["gru"]["flags"] == ["1 of 4 folds stopped at the budget cap (not converged)"]
+    assert by["broken"]["folds_worse_than_mean"] == 4 and by["broken"]["folds_at_cap"] == 0
+    from tserbench.leaderboard import _render
+    from tserbench.leaderboard._build import Leaderboard
+
+    md = _render.to_markdown(Leaderboard(doc=doc))
+    assert "## Flags" in md and "cap 1/4" in md and "≤ mean 4/4" in md

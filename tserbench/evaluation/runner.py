@@ -284,6 +284,7 @@ def run_job(
     metrics, predict_seconds, pred_val, weights = _score(est, data, train, test, model=model, repeat=repeat,
                                                          fold=fold)
     history = _history_of(est)
+    y_val = data.y[test]
     record = {
         "model": model,
         "repeat": int(repeat),
@@ -292,6 +293,12 @@ def run_job(
         "random_state": random_state,
         "selection": selection,
         "selection_detail": getattr(est, "selection_", None),
+        # deep regressors: how the run ended ("converged" or "cap") and its budget in steps
+        "stop_reason": getattr(est, "stop_reason_", None),
+        "steps": getattr(est, "n_steps_trained_", None),
+        "schedule": getattr(est, "schedule_", None),
+        # the RMSE of predicting the training targets' mean for every validation star
+        "mean_predictor_rmse": float(np.sqrt(np.mean((y_val - np.mean(y_train)) ** 2))),
         "n_train": int(len(train)),
         "n_val": int(len(test)),
         "metrics": metrics,
@@ -326,6 +333,7 @@ def run_job(
             "model": name,
             "selection": "held-out",
             "trajectory_of": model,  # the same training run; its fit_seconds are that run's
+            "stop_reason": "converged" if est.selection_["held-out"]["converged"] else "cap",
             "metrics": t_metrics,
             "predict_seconds": t_predict,
             "epochs": record["epochs"],

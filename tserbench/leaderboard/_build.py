@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tserbench import _io
@@ -56,6 +57,41 @@ def _selection(model) -> str:
     return str(model.params.get("selection", "inner"))
 
 
+def _mean_predictor_rmse(oof: pd.DataFrame) -> dict[tuple[int, int], float]:
+    """Per (repeat, fold): the RMSE of predicting the mean target of the rest of that repeat.
+
+    With k-fold protocols the rest of a repeat is the fold's training set, so
+    this is what predicting the training mean scores (for stores whose job
+    records predate ``mean_predictor_rmse``).
+    """
+    out = {}
+    for rep, part in oof.groupby("repeat"):
+        for fold, grp in part.groupby("fold"):
+            rest = part.loc[part["fold"] != fold, "y_true"]
+            out[(int(rep), int(fold))] = float(np.sqrt(np.mean((grp["y_true"] - rest.mean()) ** 2)))
+    return out
+
+
+def _flags(model, per_fold: pd.DataFrame) -> tuple[list[str], dict]:
+    """Warnings on a row: folds whose training hit the budget cap, folds no better than the mean predictor."""
+    n = len(model.jobs)
+    cap = sum(1 for j in model.jobs if j.record.get("stop_reason") == "cap")
+    baseline = _mean_predictor_rmse(model.oof)
+    recorded = {(j.repeat, j.fold): j.record.get("mean_predictor_rmse") for j in model.jobs}
+    worse = 0
+    for rec in per_fold.to_dict(orient="records"):
+        key = (int(rec["repeat"]), int(rec["fold"]))
+        ref = recorded.get(key) if recorded.get(key) is not None else baseline.get(key)
+        if ref is not None and rec["rmse"] >= ref:
+            worse += 1
+    flags = []
+    if cap:
+        flags.append(f"{cap} of {n} folds stopped at the budget cap (not converged)")
+    if worse:
+        flags.append(f"{worse} of {n} folds no better than predicting the training mean")
+    return flags, {"folds_at_cap": cap, "folds_worse_than_mean": worse}
+
+
 def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFrame]:
     oof = model.oof
     twin_of = (run.get("held_out_twins") or {}).get(model.name)
@@ -66,6 +102,8 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
     weights = sorted({str(j.record.get("weights")) for j in model.jobs if j.record.get("weights")})
     fits = [j.fit_seconds for j in model.jobs if j.fit_seconds is not None]
     epochs = [j.epochs for j in model.jobs if j.epochs is not None]
+    steps = [j.record["steps"] for j in model.jobs if isinstance(j.record.get("steps"), int)]
+    flags, counts = _flags(model, per_fold)
     row = {
         "model": model.name,
         "kind": "harness",
@@ -85,6 +123,9 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
         "n_jobs": len(model.jobs),
         "n_predictions": len(oof),
         "epochs_mean": float(sum(epochs) / len(epochs)) if epochs else None,
+        "steps_mean": float(sum(steps) / len(steps)) if steps else None,
+        "flags": flags,
+        **counts,
         "per_fold": per_fold.to_dict(orient="records"),
         "command": _command(run, twin_of or model.name),
         "source": str(res.path),

@@ -205,6 +205,12 @@ def to_html(lb) -> str:
     if any(r["kind"] == "paper-reported" for r in main):
         note = "Paper-reported rows are quoted, not recomputed, and not ranked. " + note
     body.append(f'<p class="meta">{note}</p>')
+    flagged = [r for r in main if r.get("flags")]
+    if flagged:
+        body.append('<p class="warn"><b>Flags.</b> A flagged row is not a converged, working model on every '
+                    "fold: read its figures as a lower bound of what the model can do.</p><ul>")
+        body += [f"<li><b>{_esc(r['model'])}</b>: {_esc('; '.join(r['flags']))}</li>" for r in flagged]
+        body.append("</ul>")
 
     optimism = R.optimism_tables(doc)
     if optimism:

@@ -62,7 +62,7 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 MAIN_HEADER = ["rank", "model", "selection", "kind", "val RMSE", "val MAE", "val R²", "val MedAE",
-               "fold RMSE mean ± std", "train RMSE", "folds", "fit s (sum)"]
+               "fold RMSE mean ± std", "train RMSE", "folds", "fit s (sum)", "flags"]
 
 #: How each selection protocol is shown next to a model's name.
 SELECTION_LABELS = {
@@ -83,8 +83,19 @@ def main_table_cells(row: dict) -> list[str]:
         fmt(row.get("rank")), row["model"], selection_label(row), KIND_LABELS[row["kind"]],
         fmt(metric(row, "val", "rmse")), fmt(metric(row, "val", "mae")), fmt(metric(row, "val", "r2")),
         fmt(metric(row, "val", "medae")), mean_std(row, "val", "rmse"), fmt(metric(row, "train", "rmse")),
-        fmt(row.get("n_folds")), fit_cell,
+        fmt(row.get("n_folds")), fit_cell, flag_cell(row),
     ]
+
+
+def flag_cell(row: dict) -> str:
+    """Short form of a row's warnings (the Flags section spells them out)."""
+    n = row.get("n_jobs")
+    parts = []
+    if row.get("folds_at_cap"):
+        parts.append(f"cap {row['folds_at_cap']}/{n}")
+    if row.get("folds_worse_than_mean"):
+        parts.append(f"≤ mean {row['folds_worse_than_mean']}/{n}")
+    return "; ".join(parts)
 
 
 def paired_cells(doc: dict, key: str = "paired_vs_published") -> list[list[str]]:
@@ -232,6 +243,11 @@ def to_markdown(lb) -> str:
               "training folds, nothing learned from the test fold (ranked); **held-out (test fold)** = picked "
               "on the test fold itself, the papers' protocol: optimistic, listed after the ranked rows, "
               "never ranked."]
+    flagged = [r for r in main_rows(doc) if r.get("flags")]
+    if flagged:
+        parts += ["", "## Flags", "", "A flagged row is not a converged, working model on every fold: read its "
+                  "figures as a lower bound of what the model can do.", ""]
+        parts += [f"- **{r['model']}**: " + "; ".join(r["flags"]) for r in flagged]
     optimism = optimism_tables(doc)
     if optimism:
         parts += ["", "## Selection on the test fold", "",
