@@ -70,6 +70,14 @@ def register(subparsers) -> None:
     )
     p.add_argument("--save-models", action="store_true", help="keep every fitted fold model under OUT/<model>/models/")
     p.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=10,
+        metavar="EPOCHS",
+        help="deep models checkpoint each fold's fit every EPOCHS epochs (OUT/.checkpoints/), so a killed run "
+        "resumes mid-fold (default 10; 0: no checkpoints)",
+    )
+    p.add_argument(
         "--also-held-out",
         action="store_true",
         help="for each deep model, also record the papers' selection from the same training runs: the epoch "
@@ -169,6 +177,8 @@ def _command_line(args: argparse.Namespace, models: list[str]) -> str:
         parts.append("--save-models")
     if args.also_held_out:
         parts.append("--also-held-out")
+    if args.checkpoint_every != 10:
+        parts += ["--checkpoint-every", str(args.checkpoint_every)]
     if args.no_leaderboard:
         parts.append("--no-leaderboard")
     return shlex.join(parts)
@@ -204,6 +214,7 @@ def _run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         command=_command_line(args, models),
         also_held_out=args.also_held_out,
+        checkpoint_every=args.checkpoint_every or None,
     )
     store = ResultStore(out)
     if not args.quiet:

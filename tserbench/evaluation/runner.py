@@ -215,6 +215,7 @@ def run_job(
     seed: int = 0,
     return_estimator: bool = False,
     also_held_out: bool = False,
+    checkpoint: tuple | None = None,
 ) -> JobResult:
     """Fit and score one (model, repeat, fold) job.
 
@@ -246,6 +247,10 @@ def run_job(
         Send the fitted estimator back (for ``save_models``).
     also_held_out : bool
         Also return the held-out pick of the same run (deep regressors only).
+    checkpoint : tuple (folder, every), optional
+        Deep regressors checkpoint their fit to
+        ``folder/<model>/r<repeat>_f<fold>.npz`` every ``every`` epochs and
+        resume from it when the job is run again after a kill.
 
     Returns
     -------
@@ -273,6 +278,9 @@ def run_job(
         raise ConfigError(f"model {model!r}: selection='held-out' needs a regressor that scores the test "
                           "fold during its fit (tserbench's deep regressors)")
     twin = also_held_out and can_score and selection == "inner"
+    if checkpoint is not None and hasattr(est, "checkpoint_to"):
+        folder, every = checkpoint
+        est.checkpoint_to(Path(folder) / model / f"r{int(repeat)}_f{int(fold)}.npz", every)
 
     started = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.perf_counter()
@@ -306,6 +314,7 @@ def run_job(
         "fit_seconds": fit_seconds,
         "predict_seconds": predict_seconds,
         "epochs": _epochs_of(est, history),
+        "resumed_from_epoch": getattr(est, "resumed_from_epoch_", None),
         "history": history,
         "started": started.isoformat(timespec="seconds"),
         "host": platform.node(),
@@ -427,11 +436,12 @@ def _params_record(estimator) -> dict:
 # execution engines
 # ---------------------------------------------------------------------------
 def _execute(tasks: list[tuple], data: BenchmarkData, *, seed: int, n_jobs: int, scheduler, return_estimator: bool,
-             also_held_out: bool = False) -> Iterator[JobResult]:
+             also_held_out: bool = False, checkpoint: tuple | None = None) -> Iterator[JobResult]:
     """Run ``tasks`` = [(name, estimator, repeat, fold, train, test)], yield results as they finish."""
     if not tasks:
         return
-    kwargs = {"seed": seed, "return_estimator": return_estimator, "also_held_out": also_held_out}
+    kwargs = {"seed": seed, "return_estimator": return_estimator, "also_held_out": also_held_out,
+              "checkpoint": checkpoint}
     if scheduler is None and (n_jobs == 1 or len(tasks) == 1):
         for name, est, r, f, train, test in tasks:
             yield run_job(est, data, train, test, model=name, repeat=r, fold=f, **kwargs)
@@ -489,6 +499,7 @@ def run_benchmark(
     progress: bool = True,
     command: str | None = None,
     also_held_out: bool = False,
+    checkpoint_every: int | None = 10,
 ) -> Path:
     """Cross-validate ``models`` on ``dataset`` and write the result store.
 
@@ -532,6 +543,12 @@ def run_benchmark(
         lowest loss on the CV test fold itself, as a row named
         ``<model>.held-out`` (selection ``held-out``: optimistic, never
         ranked as honest).  The inner row is unchanged by it.
+    checkpoint_every : int or None, default=10
+        Deep regressors checkpoint each fold's fit every this many epochs
+        under ``OUT/.checkpoints/``; a run killed mid-fold then loses at most
+        that many epochs of the folds in progress (the resumed fold is the
+        same protocol, not bit-identical: see
+        :mod:`tserbench.regressors._checkpoint`).  None: no checkpoints.
 
     Returns
     -------
@@ -546,6 +563,9 @@ def run_benchmark(
         raise ConfigError(f"seed must be an int, got {seed!r}")
     if scheduler is None and (not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
         raise ConfigError(f"n_jobs must be a non-zero int, got {n_jobs!r}")
+    if checkpoint_every is not None and (isinstance(checkpoint_every, bool)
+                                         or not isinstance(checkpoint_every, (int, np.integer)) or checkpoint_every < 1):
+        raise ConfigError(f"checkpoint_every must be a positive number of epochs or None, got {checkpoint_every!r}")
     resolved = resolve_models(models, params)
     data = load_benchmark_data(dataset, variant=variant, dataset_params=dataset_params)
     splitter = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name))
@@ -609,6 +629,7 @@ def run_benchmark(
         for result in _execute(
             tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
             also_held_out=also_held_out,
+            checkpoint=None if checkpoint_every is None else (str(store.out.resolve() / ".checkpoints"), int(checkpoint_every)),
         ):
             if save_models:
                 _save_model(store, data, result)

@@ -29,6 +29,7 @@ stopping is weighted the same way.
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -45,6 +46,8 @@ _EAGER_PREDICT_MAX = 256
 _PRETRAINED = "_tserbench__pretrained_weights"
 #: Likewise, the test data attached by :meth:`BaseTserbenchDeepRegressor.fit_with_held_out`.
 _HELD_OUT = "_tserbench__held_out"
+#: Likewise, the checkpoint file and interval set by :meth:`BaseTserbenchDeepRegressor.checkpoint_to`.
+_CHECKPOINT = "_tserbench__checkpoint"
 
 #: tags of the regressors that take unequal-length (padded + masked) input
 UNEQUAL_LENGTH_TAGS = {
@@ -385,17 +388,16 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
 
         schedule = resolve_schedule(self, len(train))
         callbacks = []
-        at_floor = None
+        at_floor = reduce_lr = None
         if schedule.reduce_lr_epochs is not None:
-            callbacks.append(
-                keras.callbacks.ReduceLROnPlateau(
-                    monitor=monitor,
-                    factor=schedule.factor,
-                    patience=schedule.reduce_lr_epochs,
-                    min_lr=schedule.min_learning_rate,
-                    min_delta=float(self.min_delta),
-                )
+            reduce_lr = keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor,
+                factor=schedule.factor,
+                patience=schedule.reduce_lr_epochs,
+                min_lr=schedule.min_learning_rate,
+                min_delta=float(self.min_delta),
             )
+            callbacks.append(reduce_lr)
         if schedule.patience_at_floor:
             floor = schedule.min_learning_rate * (1 + 1e-6)
 
@@ -409,6 +411,21 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         # for the epochs trained at the rate's floor.
         callbacks.append(make_tracker(keras, criteria, patience=schedule.patience_epochs,
                                       min_delta=float(self.min_delta), held_out=scored, counting=at_floor))
+        checkpoint = self.__dict__.get(_CHECKPOINT)
+        initial_epoch, checkpointer = 0, None
+        if checkpoint is not None:
+            from tserbench.regressors._checkpoint import fingerprint, load_checkpoint, make_checkpointer, restore
+
+            path, every = checkpoint
+            params = {k: v for k, v in self.get_params(deep=False).items() if k != "verbose"}
+            fp = fingerprint(params, X3, y32, weights, train, val, *(scored or ()))
+            state = load_checkpoint(path, fp=fp)
+            if state is not None:
+                initial_epoch = restore(state, model=self.model_, criteria=criteria)
+            checkpointer = make_checkpointer(keras, path, every, fp=fp, criteria=criteria, reduce_lr=reduce_lr,
+                                             state=state)
+            callbacks.append(checkpointer)
+        self.resumed_from_epoch_ = initial_epoch or None
         validation_data = (X3[val], y32[val], weights[val]) if len(val) else None
         history = self.model_.fit(
             X3[train],
@@ -417,11 +434,13 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             validation_data=validation_data,
             batch_size=max(1, min(int(self.batch_size), len(train))),
             epochs=schedule.max_epochs,
+            initial_epoch=initial_epoch,
             shuffle=True,
             callbacks=callbacks,
             verbose=2 if self.verbose else 0,
         )
-        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        full = checkpointer.history if checkpointer is not None else history.history
+        self.history_ = {k: [float(v) for v in vals] for k, vals in full.items()}
         self.n_epochs_trained_ = len(self.history_.get("loss", []))
         self.n_steps_trained_ = self.n_epochs_trained_ * schedule.steps_per_epoch
         self.schedule_ = schedule.record()
@@ -439,6 +458,34 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             # with the test fold attached, each criterion's pick is kept, so that one
             # run yields both rows (see selected_by)
             self.selected_weights_ = {c.name: c.weights for c in criteria} if held_out is not None else None
+        if checkpoint is not None:  # the fit is complete: its checkpoint would only mislead a later fit
+            Path(checkpoint[0]).unlink(missing_ok=True)
+        return self
+
+    def checkpoint_to(self, path, every: int = 10):
+        """Checkpoint the next fit to ``path`` every ``every`` epochs, and resume it from there.
+
+        A fit killed midway and started again with the same parameters and
+        data (the runner re-runs an unfinished job) trains on from the last
+        checkpoint instead of from the start; see
+        :mod:`tserbench.regressors._checkpoint` for what is saved and why a
+        resumed fit is the same protocol but not bit-identical.  The file is
+        removed when the fit completes.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The checkpoint file (``.npz``), created with its folder.
+        every : int, default=10
+            Epochs between checkpoints.
+
+        Returns
+        -------
+        self
+        """
+        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+            raise ValueError(f"checkpoint interval must be a positive number of epochs, got {every!r}")
+        self.__dict__[_CHECKPOINT] = (Path(path), int(every))
         return self
 
     def fit_with_held_out(self, X, y, X_held_out, y_held_out):
