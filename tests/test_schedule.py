@@ -76,3 +76,20 @@ def test_a_run_that_hits_the_budget_says_so():
                        schedule={"max_steps": 6}, random_state=0).fit(X, y)
     assert reg.n_epochs_trained_ == 3 and reg.stop_reason_ == "cap"
     assert reg.selection_["inner"]["converged"] is False
+
+
+def test_the_papers_budgets_are_named_presets():
+    from tserbench.evaluation._cli import load_params_spec
+    from tserbench.exceptions import ConfigError
+    from tserbench.regressors import get_regressor
+
+    params = load_params_spec("preset:paper", ["gru", "fourier-gb", "dg22-bilstm2p"])
+    assert set(params) == {"gru", "dg22-bilstm2p"}  # deep models only
+    assert params["gru"]["patience"] == 1000 and params["gru"]["schedule"] is None
+    assert get_regressor("gru", **params["gru"]).get_params()["n_epochs"] == 50000
+    held = load_params_spec("preset:paper-held-out", ["gru"])["gru"]
+    assert held["selection"] == "held-out" and held["validation_split"] == 0.0
+    with pytest.raises(ConfigError, match="unknown preset"):
+        load_params_spec("preset:fast", ["gru"])
+    with pytest.raises(ConfigError, match="none of"):
+        load_params_spec("preset:paper", ["fourier-gb"])

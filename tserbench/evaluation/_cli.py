@@ -65,6 +65,7 @@ def register(subparsers) -> None:
         help=(
             "hyper-parameters: a JSON file {model: {param: value}} (e.g. from 'tserbench tune export'), "
             "inline JSON of the same form, an earlier result folder (its <model>/params.json), "
+            "preset:paper or preset:paper-held-out (the papers' budgets for every deep model), "
             "or STORAGE_URL:STUDY of a tune study"
         ),
     )
@@ -115,8 +116,9 @@ def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
     ----------
     spec : str or None
         A JSON file, inline JSON (starting with ``{``), an earlier result
-        folder, or ``STORAGE_URL:STUDY`` of a ``tserbench tune`` study
-        (read with :func:`tserbench.tuning.load_params`).
+        folder, ``preset:NAME`` (:mod:`tserbench.regressors.presets`, e.g.
+        ``preset:paper``), or ``STORAGE_URL:STUDY`` of a ``tserbench tune``
+        study (read with :func:`tserbench.tuning.load_params`).
     models : list of str
         Models of the run; entries for other models are ignored (a file may
         hold the tuned parameters of many models).
@@ -127,6 +129,10 @@ def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
     """
     if not spec:
         return {}
+    if spec.startswith("preset:"):  # named training settings, e.g. preset:paper
+        from tserbench.regressors.presets import preset_params
+
+        return preset_params(spec.split(":", 1)[1], models)
     path = Path(spec)
     if spec.lstrip().startswith("{"):
         source, text = "--params-from", spec
