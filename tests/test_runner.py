@@ -299,6 +299,11 @@ def test_params_spec(tmp_path):
         load_params_spec(str(spec), ["gru"])
     with pytest.raises(ConfigError, match="no <model>/params.json"):
         load_params_spec(str(tmp_path / "run"), ["fcn"])
+    # a key that names no model is a typo, not another run's model: refused, with the likely name
+    with pytest.raises(ConfigError, match="'GRU', which is no model; did you mean 'gru'"):
+        load_params_spec('{"GRU": {"n_epochs": 2}}', ["gru"])
+    with pytest.raises(ConfigError, match="'gur', which is no model; did you mean 'gru'"):
+        load_params_spec('{"gur": {"n_epochs": 2}}', ["lstm"])
 
 
 def test_params_spec_from_a_tuning_study(monkeypatch):
@@ -420,3 +425,30 @@ def test_deep_model_serial_equals_parallel(tmp_path):
     jobs = ResultStore(serial).read_jobs("gru")
     assert [j["epochs"] for j in jobs] == [2, 2]
     assert len(jobs[0]["history"]["loss"]) == 2
+
+
+def test_the_result_folder_is_checked_before_any_work(tmp_path):
+    kw = dict(dataset_params={"n_stars": 40}, progress=False)
+    with pytest.raises(ConfigError, match="parent folder .* does not exist"):
+        run_benchmark("rrab-synthetic", ["fourier-linear"], out=tmp_path / "no" / "such" / "dir", **kw)
+    assert not (tmp_path / "no").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="a file, not a folder"):
+        run_benchmark("rrab-synthetic", ["fourier-linear"], out=tmp_path / "file", **kw)
+
+
+def test_one_writer_per_store_and_a_refused_run_leaves_no_trace(tmp_path):
+    kw = dict(dataset_params={"n_stars": 40}, folds="2x1", progress=False)
+    out = run_benchmark("rrab-synthetic", ["fourier-linear"], out=tmp_path / "r", **kw)
+    store = ResultStore(out)
+    before = store.run_path.read_text()
+    with store.writer():  # another run holds the store
+        with pytest.raises(ConfigError, match="being written by another tserbench run"):
+            run_benchmark("rrab-synthetic", ["fourier-linear"], out=out, **kw)
+    assert store.run_path.read_text() == before
+    # refused for other parameters: run.json is not credited with the refused command
+    with pytest.raises(ConfigError, match="other parameters"):
+        run_benchmark("rrab-synthetic", ["fourier-linear"], out=out, params={"fourier-linear": {"weight_cutoff": 0.3}}, **kw)
+    assert store.run_path.read_text() == before
+    run_benchmark("rrab-synthetic", ["fourier-linear"], out=out, **kw)  # the lock went with its holder
+    assert len(store.read_run()["resumed_by"]) == 1

@@ -571,7 +571,7 @@ def run_benchmark(
     splitter = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name))
     splits = list(splitter.split_with_repeat(data.X, data.y))
 
-    out = Path(out) if out is not None else Path("results") / data.name
+    out = _result_folder(out, data.name)
     store = ResultStore(out)
     run_info = {
         "dataset": data.name,
@@ -590,64 +590,88 @@ def run_benchmark(
     }
     if splitter.protocol != "predefined":
         run_info["bin_size"] = splitter.bin_size
-    run = store.init_run(run_info)
-    model_names = list(run.get("models", []))
-    twins = dict(run.get("held_out_twins") or {})  # twin row -> the model whose runs it comes from
-    for name, est in resolved:
-        params = _params_record(est)
-        store.write_params(name, params, defaults=_class_defaults(est))
-        names = [name]
-        if also_held_out and hasattr(est, "fit_with_held_out") and selection_of(est) == "inner":
-            twin = held_out_twin(name)
-            store.write_params(twin, {**params, "selection": "held-out"}, defaults=_class_defaults(est))
-            twins[twin] = name
-            names.append(twin)
-        for n in names:
-            if n not in model_names:
-                model_names.append(n)
-    run["models"] = model_names
-    if twins:
-        run["held_out_twins"] = twins
-    atomic_write_json(store.run_path, run)
-
-    # fold-major order: models alternate, so the ETA (mean job time so far) is
-    # not fooled by a run of fast classical jobs before the slow deep ones
-    tasks, skipped = [], 0
-    twin_of = {base: twin for twin, base in twins.items()} if also_held_out else {}
-    for repeat, fold, train, test in splits:
+    with store.writer():  # one writer per store: a second run is refused before it writes anything
+        # refuse a run that would mix results before anything is written (run.json, params.json)
+        store.check_run(run_info)
         for name, est in resolved:
-            done = store.is_done(name, repeat, fold)
-            if name in twin_of:  # both rows come from one run: done only when both are written
-                done = done and store.is_done(twin_of[name], repeat, fold)
-            if done:
-                skipped += 1
-            else:
-                tasks.append((name, est, repeat, fold, train, test))
+            store.check_params(name, _params_record(est), defaults=_class_defaults(est))
+        run = store.init_run(run_info)
+        model_names = list(run.get("models", []))
+        twins = dict(run.get("held_out_twins") or {})  # twin row -> the model whose runs it comes from
+        for name, est in resolved:
+            params = _params_record(est)
+            store.write_params(name, params, defaults=_class_defaults(est))
+            names = [name]
+            if also_held_out and hasattr(est, "fit_with_held_out") and selection_of(est) == "inner":
+                twin = held_out_twin(name)
+                store.write_params(twin, {**params, "selection": "held-out"}, defaults=_class_defaults(est))
+                twins[twin] = name
+                names.append(twin)
+            for n in names:
+                if n not in model_names:
+                    model_names.append(n)
+        run["models"] = model_names
+        if twins:
+            run["held_out_twins"] = twins
+        atomic_write_json(store.run_path, run)
 
-    reporter = Reporter(len(tasks), skipped, progress)
-    try:
-        for result in _execute(
-            tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
-            also_held_out=also_held_out,
-            checkpoint=None if checkpoint_every is None else (str(store.out.resolve() / ".checkpoints"), int(checkpoint_every)),
-        ):
-            if save_models:
-                _save_model(store, data, result)
-            for twin in result.twins:  # written first: the base job's file marks the pair done
-                store.write_job(twin.model, twin.repeat, twin.fold, twin.record, twin.oof)
-            store.write_job(result.model, result.repeat, result.fold, result.record, result.oof)
-            reporter.job_done(result)
-    finally:
-        reporter.close()
+        # fold-major order: models alternate, so the ETA (mean job time so far) is
+        # not fooled by a run of fast classical jobs before the slow deep ones
+        tasks, skipped = [], 0
+        twin_of = {base: twin for twin, base in twins.items()} if also_held_out else {}
+        for repeat, fold, train, test in splits:
+            for name, est in resolved:
+                done = store.is_done(name, repeat, fold)
+                if name in twin_of:  # both rows come from one run: done only when both are written
+                    done = done and store.is_done(twin_of[name], repeat, fold)
+                if done:
+                    skipped += 1
+                else:
+                    tasks.append((name, est, repeat, fold, train, test))
 
-    if save_models:
-        for name, _ in resolved:
-            _save_ensemble(store, data, name, [(r, f) for r, f, _, _ in splits])
-    run = store.read_run() or run
-    run["finished"] = _now()
-    run["wall_seconds"] = float(run.get("wall_seconds") or 0.0) + (time.perf_counter() - t_start)
-    atomic_write_json(store.run_path, run)
+        reporter = Reporter(len(tasks), skipped, progress)
+        try:
+            for result in _execute(
+                tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
+                also_held_out=also_held_out,
+                checkpoint=None if checkpoint_every is None else (str(store.out.resolve() / ".checkpoints"), int(checkpoint_every)),
+            ):
+                if save_models:
+                    _save_model(store, data, result)
+                for twin in result.twins:  # written first: the base job's file marks the pair done
+                    store.write_job(twin.model, twin.repeat, twin.fold, twin.record, twin.oof)
+                store.write_job(result.model, result.repeat, result.fold, result.record, result.oof)
+                reporter.job_done(result)
+        finally:
+            reporter.close()
+
+        if save_models:
+            for name, _ in resolved:
+                _save_ensemble(store, data, name, [(r, f) for r, f, _, _ in splits])
+        run = store.read_run() or run
+        run["finished"] = _now()
+        run["wall_seconds"] = float(run.get("wall_seconds") or 0.0) + (time.perf_counter() - t_start)
+        atomic_write_json(store.run_path, run)
     return out
+
+
+def _result_folder(out, dataset: str) -> Path:
+    """The result folder, created: a given one needs an existing parent (no folders made at random places)."""
+    if out is None:
+        path = Path("results") / dataset  # the default: results/ is made here if need be
+    else:
+        path = Path(out)
+        if not path.parent.is_dir():
+            raise ConfigError(f"--out {path}: its parent folder {path.parent} does not exist (create it first)")
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--out {path}: a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out {path}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(path, os.W_OK):
+        raise ConfigError(f"--out {path}: the folder is not writable")
+    return path
 
 
 def _save_ensemble(store: ResultStore, data: BenchmarkData, model: str, jobs: list[tuple[int, int]]) -> None:

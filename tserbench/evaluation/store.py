@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +78,59 @@ class ResultStore:
         """``OUT/<model>/r<repeat>_f<fold><suffix>``."""
         return self.model_dir(model) / f"r{int(repeat)}_f{int(fold)}{suffix}"
 
+    # -- one writer -----------------------------------------------------------
+    @contextmanager
+    def writer(self):
+        """Hold the store's lock (``OUT/.lock``, an OS file lock) while writing it.
+
+        A second run on the same folder is refused at once, before it writes
+        anything; the lock goes with the process that holds it, so a killed
+        run leaves none behind.
+
+        Raises
+        ------
+        ConfigError
+            If another process holds the lock.
+        """
+        from filelock import FileLock, Timeout
+
+        self.out.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.out / ".lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise ConfigError(
+                f"{self.out} is being written by another tserbench run; wait for it to finish, "
+                "or give this run another --out folder"
+            ) from None
+        try:
+            yield self
+        finally:
+            lock.release()
+
     # -- run.json -----------------------------------------------------------
     def read_run(self) -> dict | None:
         """Return run.json as a dict, or None if the run has not started."""
         if not self.run_path.exists():
             return None
         return self._read_json(self.run_path)
+
+    def check_run(self, info: dict) -> None:
+        """Raise :class:`ConfigError` if :meth:`init_run` would refuse ``info`` (writes nothing)."""
+        info = _jsonable(info)
+        existing = self.read_run()
+        if existing is None:
+            return
+        diffs = [
+            f"{key}: {existing.get(key)!r} there, {info.get(key)!r} requested"
+            for key in RUN_IDENTITY_KEYS
+            if existing.get(key) != info.get(key)
+        ]
+        if diffs:
+            raise ConfigError(
+                f"{self.run_path} belongs to another run ({'; '.join(diffs)}); "
+                "choose another --out folder rather than mixing results"
+            )
 
     def init_run(self, info: dict) -> dict:
         """Create run.json, or check that an existing one describes the same run.
@@ -104,21 +152,12 @@ class ResultStore:
             If ``OUT/run.json`` exists for a different dataset, variant,
             protocol, seed or dataset parameters.
         """
+        self.check_run(info)
         info = _jsonable(info)
         existing = self.read_run()
         if existing is None:
             atomic_write_json(self.run_path, info)
             return info
-        diffs = [
-            f"{key}: {existing.get(key)!r} there, {info.get(key)!r} requested"
-            for key in RUN_IDENTITY_KEYS
-            if existing.get(key) != info.get(key)
-        ]
-        if diffs:
-            raise ConfigError(
-                f"{self.run_path} belongs to another run ({'; '.join(diffs)}); "
-                "choose another --out folder rather than mixing results"
-            )
         resumed = list(existing.get("resumed_by", []))
         resumed.append({k: info.get(k) for k in ("command", "started", "environment") if k in info})
         existing["resumed_by"] = resumed
@@ -145,22 +184,29 @@ class ResultStore:
         ConfigError
             If the model already has finished jobs run with other parameters.
         """
+        self.check_params(model, params, defaults)
+        path = self.model_dir(model) / "params.json"
+        params = _jsonable(params)
+        atomic_write_json(path, params)
+
+    def check_params(self, model: str, params: dict, defaults: dict | None = None) -> None:
+        """Raise :class:`ConfigError` if :meth:`write_params` would refuse ``params`` (writes nothing)."""
         path = self.model_dir(model) / "params.json"
         params = _jsonable(params)
         defaults = _jsonable(defaults or {})
-        if path.exists():
-            old = self._read_json(path)
-            changed = sorted(
-                k for k in set(old) | set(params)
-                if old.get(k) != params.get(k)
-                and not (k not in old and k in defaults and params.get(k) == defaults[k])
+        if not path.exists():
+            return
+        old = self._read_json(path)
+        changed = sorted(
+            k for k in set(old) | set(params)
+            if old.get(k) != params.get(k)
+            and not (k not in old and k in defaults and params.get(k) == defaults[k])
+        )
+        if changed and self.read_jobs(model):
+            raise ConfigError(
+                f"{path}: model {model!r} already has results with other parameters "
+                f"({', '.join(changed)}); use another --out folder"
             )
-            if changed and self.read_jobs(model):
-                raise ConfigError(
-                    f"{path}: model {model!r} already has results with other parameters "
-                    f"({', '.join(changed)}); use another --out folder"
-                )
-        atomic_write_json(path, params)
 
     def read_params(self, model: str) -> dict | None:
         """Return ``OUT/<model>/params.json``, or None."""
