@@ -306,3 +306,15 @@ def test_traced_inference_follows_refit_and_pickling():
     reg.fit(X2, y2)
     fresh = GRURegressor(**TINY_GRU, n_epochs=1, random_state=0).fit(X2, y2)
     np.testing.assert_allclose(reg.predict(big2), fresh.predict(big2), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [{"n_epochs": -1}, {"n_epochs": "ten"}, {"batch_size": 0}, {"learning_rate": 0},
+                                 {"learning_rate": float("nan")}, {"patience": -2}, {"min_delta": -1e-3},
+                                 {"schedule": "fast"}, {"selection": "test"}])
+def test_out_of_range_training_parameters_are_refused_by_name(bad):
+    from tserbench.exceptions import ConfigError
+    from tserbench.regressors import get_regressor
+
+    (name,) = bad
+    with pytest.raises(ConfigError, match=f"model 'gru': .*{name if name not in ('schedule', 'selection') else name}"):
+        get_regressor("gru", **bad)

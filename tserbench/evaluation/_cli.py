@@ -160,7 +160,24 @@ def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
         raise ConfigError(f"{source}: not valid JSON ({exc})") from exc
     if not isinstance(obj, dict) or not all(isinstance(v, dict) for v in obj.values()):
         raise ConfigError(f"{source}: expected {{model: {{param: value}}}}")
+    _check_params_keys(obj, models, source)
     return {m: obj[m] for m in models if m in obj}
+
+
+def _check_params_keys(obj: dict, models: list[str], source: str) -> None:
+    """A key that names no model at all is a typo, not the parameters of another run's model."""
+    import difflib
+
+    from tserbench.regressors._registry import list_models
+
+    known = {info.name for info in list_models()} | set(models)
+    for key in obj:
+        if key in known or "." in key or ":" in key:  # dotted paths name plug-in classes
+            continue
+        close = difflib.get_close_matches(key, sorted(known), n=1) or [
+            m for m in sorted(known) if m.lower() == key.lower()]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"{source}: parameters for {key!r}, which is no model{hint}")
 
 
 def _command_line(args: argparse.Namespace, models: list[str]) -> str:

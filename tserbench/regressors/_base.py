@@ -227,8 +227,36 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         super().__init__()
 
     # ------------------------------------------------------------------ setup
+    def _check_training_params(self) -> None:
+        """Refuse training parameters outside their range before any work starts."""
+
+        def integer(name, low, allow_none=False):
+            value = getattr(self, name)
+            if value is None and allow_none:
+                return
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}{' or None' if allow_none else ''}, got {value!r}")
+
+        def number(name, low, *, strict):
+            value = getattr(self, name)
+            ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+            if not ok or not np.isfinite(value) or (value <= low if strict else value < low):
+                raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {low}, got {value!r}")
+
+        integer("n_epochs", 1)
+        integer("batch_size", 1)
+        integer("patience", 0, allow_none=True)
+        integer("reduce_lr_patience", 1, allow_none=True)
+        integer("steps_per_execution", 1)
+        integer("predict_batch_size", 1)
+        number("learning_rate", 0, strict=True)
+        number("min_delta", 0, strict=False)
+        if self.weight_cutoff is not None:
+            number("weight_cutoff", 0, strict=False)
+
     def __post_init__(self):
-        """Build the (unbuilt) network object from this estimator's parameters."""
+        """Check the parameters and build the (unbuilt) network object from them."""
+        self._check_training_params()
         if not 0 <= float(self.validation_split) < 1:
             raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split!r}")
         from tserbench.regressors._schedule import check_schedule

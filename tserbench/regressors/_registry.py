@@ -312,7 +312,10 @@ def get_regressor(name: str, **params: Any):
             f"model {name!r}: unknown parameter(s) {', '.join(unknown)}; "
             f"{cls.__name__} takes: {', '.join(sorted(accepted)) or '(none)'}"
         )
-    est = cls(**merged)
+    try:
+        est = cls(**merged)
+    except (TypeError, ValueError) as exc:  # a parameter of the wrong type or out of range
+        raise ConfigError(f"model {name!r}: {exc}") from exc
     if nested:
         deep = set(est.get_params(deep=True))
         unknown = sorted(set(nested) - deep)
