@@ -112,3 +112,17 @@ def test_cli_check_exit_codes(reference, tmp_path, capsys, monkeypatch):
     assert main(["check", "--reference", str(path), str(res), "--tolerance", "rmse=x"], monkeypatch) == 2
     assert "tolerance" in capsys.readouterr().err
     assert main(["check", "--reference", str(tmp_path / "nope.json"), str(res)], monkeypatch) == 2
+
+
+def test_check_refuses_a_store_of_other_data_and_warns_on_other_params(tmp_path, reference, monkeypatch, capsys):
+    path, res, doc = reference
+    other = make_fake_results(tmp_path / "other", models={"gru": 0.12}, n_stars=60, n_folds=3, history=False,
+                              dataset="rrab-gaia-dg22")
+    with pytest.raises(ConfigError, match="not comparable with the reference: dataset 'rrab-gaia-dg22' here"):
+        check_against_reference(path, other)
+    assert main(["check", "--reference", str(path), str(other)], monkeypatch) == 2
+    assert "not comparable" in capsys.readouterr().err
+    changed = copy.deepcopy(doc)
+    next(r for r in changed["rows"] if r["model"] == "gru")["params"]["n_epochs"] = 7
+    result = check_against_reference(changed, res)
+    assert result.passed and result.params_differences == ["gru: n_epochs 7 -> 50"]

@@ -47,6 +47,8 @@ class CheckResult:
     strict: bool = False
     #: how the current results' environment differs from the reference's (warnings, never a failure)
     environment_differences: list[str] = field(default_factory=list)
+    #: models whose hyper-parameters differ from the reference's (warnings)
+    params_differences: list[str] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[CheckRow]:
@@ -159,6 +161,41 @@ def environment_differences(ref_doc: dict, cur_doc: dict) -> list[str]:
     return lines
 
 
+def _identity(doc: dict) -> dict:
+    """What must agree for two leaderboards to be comparable: the data and the folds."""
+    run = doc.get("run") or {}
+    return {
+        "dataset": doc.get("dataset"),
+        "dataset_params": doc.get("dataset_params") or {},
+        "protocol": doc.get("protocol"),
+        "n_instances": run.get("n_instances"),
+        "seed": run.get("seed"),
+    }
+
+
+def check_comparable(ref_doc: dict, cur_doc: dict) -> None:
+    """Raise :class:`ConfigError` unless both leaderboards score the same stars on the same folds."""
+    ref, cur = _identity(ref_doc), _identity(cur_doc)
+    if ref["protocol"] == "predefined":  # the folds are the dataset's own: the seed does not make them
+        ref.pop("seed"), cur.pop("seed")
+    diffs = [f"{k} {cur[k]!r} here, {ref[k]!r} in the reference" for k in ref
+             if ref[k] is not None and cur[k] is not None and ref[k] != cur[k]]
+    missing = [k for k in ("dataset", "protocol") if not ref.get(k) or not cur.get(k)]
+    if diffs or missing:
+        what = "; ".join(diffs) if diffs else f"{', '.join(missing)} not recorded"
+        raise ConfigError(f"not comparable with the reference: {what}")
+
+
+def _params_differences(ref: dict[str, dict], cur: dict[str, dict]) -> list[str]:
+    lines = []
+    for model in sorted(set(ref) & set(cur)):
+        a, b = ref[model].get("params") or {}, cur[model].get("params") or {}
+        changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        if changed:
+            lines.append(f"{model}: " + ", ".join(f"{k} {a.get(k)!r} -> {b.get(k)!r}" for k in changed))
+    return lines
+
+
 def _harness(doc: dict) -> dict[str, dict]:
     return {r["model"]: r for r in doc["rows"] if r.get("kind") == "harness"}
 
@@ -200,7 +237,15 @@ def check_against_reference(
     -------
     CheckResult
         ``exit_code`` is 1 when a metric regressed beyond its tolerance (or, if
-        strict, something is missing), else 0.
+        strict, something is missing), else 0.  Differences of
+        hyper-parameters or environment are listed as warnings.
+
+    Raises
+    ------
+    ConfigError
+        If the two do not score the same data on the same folds (dataset,
+        its parameters, protocol, number of instances, and for shuffled folds
+        the seed).
     """
     metrics = list(metrics)
     unknown = [m for m in metrics if m not in METRIC_NAMES]
@@ -209,9 +254,11 @@ def check_against_reference(
     tol = parse_tolerance(tolerance, metrics)
     ref_doc = reference if isinstance(reference, dict) else load_leaderboard(reference, data_home=data_home)
     cur_doc = current if isinstance(current, dict) else load_leaderboard(current, data_home=data_home)
+    check_comparable(ref_doc, cur_doc)
     ref, cur = _harness(ref_doc), _harness(cur_doc)
     result = CheckResult(missing=sorted(set(ref) - set(cur)), new=sorted(set(cur) - set(ref)), strict=strict,
-                         environment_differences=environment_differences(ref_doc, cur_doc))
+                         environment_differences=environment_differences(ref_doc, cur_doc),
+                         params_differences=_params_differences(ref, cur))
     for model in sorted(set(ref) & set(cur)):
         for metric in metrics:
             a, b = _value(ref[model], metric), _value(cur[model], metric)
@@ -255,6 +302,10 @@ def render_check(result: CheckResult, console=None) -> None:
                       + (" (failure: --strict)" if result.strict else ""))
     if result.new:
         console.print(f"not in the reference (not checked): {', '.join(result.new)}")
+    if result.params_differences:
+        console.print("[yellow]warning:[/] hyper-parameters differ from the reference's:")
+        for line in result.params_differences:
+            console.print(f"  {line}", markup=False, highlight=False)
     if result.environment_differences:
         console.print("[yellow]warning:[/] the environment differs from the reference's "
                       "(a warning, not a failure; install from requirements-lock.txt to match it):")
