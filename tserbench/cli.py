@@ -65,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except TserbenchError as exc:
-        print(f"tserbench: error: {exc}", file=sys.stderr)
+        from tserbench._secrets import mask_secrets
+
+        print(f"tserbench: error: {mask_secrets(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("tserbench: interrupted; finished work is kept, re-run to resume", file=sys.stderr)
@@ -79,7 +81,9 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Show tserbench's own warnings as one plain line; others as Python does."""
     if str(filename).startswith(_PACKAGE_DIR):
-        print(f"tserbench: warning: {message}", file=file or sys.stderr)
+        from tserbench._secrets import mask_secrets
+
+        print(f"tserbench: warning: {mask_secrets(message)}", file=file or sys.stderr)
     else:
         _default_showwarning(message, category, filename, lineno, file, line)
 

@@ -84,7 +84,9 @@ def _bench(args: argparse.Namespace) -> int:
         n_series=args.n_series,
         params=params,
     )
-    result["command"] = _command_line(args)
+    from tserbench._secrets import mask_secrets
+
+    result["command"] = mask_secrets(_command_line(args))
     if args.output:
         atomic_write_json(args.output, result)
     rows = compare(result, baseline, margin=args.margin) if baseline is not None else None

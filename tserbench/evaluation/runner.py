@@ -37,6 +37,7 @@ import pandas as pd
 
 from tserbench import __version__
 from tserbench._io import atomic_write_json
+from tserbench._secrets import mask_secrets
 from tserbench.environment import environment
 from tserbench.evaluation._progress import Reporter
 from tserbench.evaluation.data import TARGET_ERROR_COLUMNS, VARIANTS, BenchmarkData, load_benchmark_data, take_rows
@@ -581,7 +582,8 @@ def run_benchmark(
         "seed": int(seed),
         "n_instances": len(data),
         "n_splits": len(splits),
-        "command": command if command is not None else " ".join(sys.argv),
+        # recorded for publication: a storage URL's password never is
+        "command": mask_secrets(command if command is not None else " ".join(sys.argv)),
         "started": started,
         "tserbench_version": __version__,
         "python": platform.python_version(),

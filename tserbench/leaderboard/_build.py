@@ -392,8 +392,10 @@ def build_leaderboard(results_dir, out_dir: str | Path, *, name: str | None = No
     """
     from tserbench.leaderboard import _render
 
+    from tserbench._secrets import mask_secrets
+
     out_dir = Path(out_dir)
-    generated_by = generated_by or _equivalent_command(results_dir, out_dir, name)
+    generated_by = mask_secrets(generated_by or _equivalent_command(results_dir, out_dir, name))
     lb = collect(results_dir, data_home=data_home, generated_by=generated_by)
     # default name: the folder (leaderboard/<name>/), or the dataset when the
     # folder is the runner's generic OUT/leaderboard

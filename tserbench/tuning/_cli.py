@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from tserbench._secrets import mask_secrets
 from tserbench.exceptions import ConfigError
 
 __all__ = ["register"]
@@ -130,7 +131,8 @@ def _tune(args) -> int:
         print("no completed trial yet")
     storage = args.storage or DEFAULT_STORAGE
     print(
-        f"export: tserbench tune export --storage '{storage}' --study-name {study.study_name} -o params.json\n"
+        f"export: tserbench tune export --storage '{mask_secrets(storage)}' --study-name {study.study_name} "
+        "-o params.json\n"
         "then:   tserbench run ... --params-from params.json"
     )
     return 0

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 
+from tserbench._secrets import mask_secrets
 from tserbench.exceptions import ConfigError
 from tserbench.tuning.samplers import make_sampler
 
@@ -134,14 +135,14 @@ def make_storage(
                 raise
             time.sleep(0.5 * (attempt + 1))
         except ImportError as exc:
-            raise ConfigError(f"storage {url!r}: database driver missing ({exc})") from exc
+            raise ConfigError(mask_secrets(f"storage {url!r}: database driver missing ({exc})")) from None
         except OperationalError as exc:
             if "already exists" in str(exc) and attempt < 4:  # the same race on SQLite
                 time.sleep(0.5 * (attempt + 1))
                 continue
-            raise ConfigError(f"storage {url!r}: cannot open ({type(exc).__name__}: {exc})") from exc
+            raise ConfigError(mask_secrets(f"storage {url!r}: cannot open ({type(exc).__name__}: {exc})")) from None
         except Exception as exc:  # sqlalchemy ArgumentError / OperationalError: bad URL, server down
-            raise ConfigError(f"storage {url!r}: cannot open ({type(exc).__name__}: {exc})") from exc
+            raise ConfigError(mask_secrets(f"storage {url!r}: cannot open ({type(exc).__name__}: {exc})")) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -516,7 +517,7 @@ def load_params(spec: str | os.PathLike) -> dict[str, dict[str, Any]]:
         url, sep, study_name = spec.rpartition(":")
         if not sep or "://" not in url or not study_name or "/" in study_name:
             raise ConfigError(
-                f"params spec {spec!r}: expected a .json file or STORAGE_URL:STUDY "
+                f"params spec {mask_secrets(spec)!r}: expected a .json file or STORAGE_URL:STUDY "
                 "(e.g. sqlite:///tserbench-optuna.db:rrab-synthetic-gru-h0)"
             )
         params = best_params(_load_study(url, study_name))
