@@ -13,9 +13,9 @@ Files (in ``<data home>/dekany2022_gaia_g/``; see the manifest
     predictions only with them); the smoothing spline merges them at their
     mean magnitude.  ``duplicate_phases="merge"`` merges them on reading
     (column ``n_duplicate_phases`` counts them either way).
-    The archive is read in one pass over the
-    compressed stream, without unpacking it; only the members of the
-    stars in the target table are parsed.
+    The archive is read whole and verified (gzip CRC and length, every tar
+    header; :mod:`tserbench.data._archive`), without unpacking it to disk;
+    only the members of the stars in the target table are parsed.
 ``dekany2022_bilstm_oof_val.dat``
     ``source_id fold FeH_true FeH_pred``, whitespace separated, no header:
     the 4458 stars of the task, DG22's folds and out-of-fold predictions.
@@ -29,8 +29,6 @@ Reference: Dékány, I. & Grebel, E. K. 2022, ApJS 261, 33.
 from __future__ import annotations
 
 import os
-import tarfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -173,25 +171,10 @@ def parse_dg22_member(data: bytes, sid: np.int64, where: str, *, merge: bool = F
 
 
 def _read_archive(path: Path, wanted: set[str]) -> dict[str, bytes]:
-    """Raw bytes of members ``*/<source_id>_bin.dat`` for the ids in ``wanted``, one pass."""
-    found: dict[str, bytes] = {}
-    try:
-        with tarfile.open(path, mode="r|gz") as tf:  # a forward-only stream: one pass
-            for member in tf:
-                if not member.isfile():
-                    continue
-                base = member.name.rsplit("/", 1)[-1]
-                if not base.endswith(_MEMBER_SUFFIX):
-                    continue
-                sid = base[: -len(_MEMBER_SUFFIX)]
-                if sid in wanted:
-                    fh = tf.extractfile(member)
-                    found[sid] = fh.read() if fh is not None else b""
-                    if len(found) == len(wanted):
-                        break
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise DataError(f"corrupt or truncated archive ({type(exc).__name__}: {exc})", path=path) from None
-    return found
+    """Raw bytes of members ``*/<source_id>_bin.dat`` for the ids in ``wanted`` (the archive verified whole)."""
+    from tserbench.data._archive import read_tar_members
+
+    return {key: data for key, _, data in read_tar_members(path, suffix=_MEMBER_SUFFIX, wanted=wanted)}
 
 
 def read_dg22(

@@ -167,9 +167,7 @@ def _read_dg22_inputs(inputs: list[str], periods_csv: str):
     Bad stars become rejections (star, reason, file); a missing or unreadable
     input file or period table is a :class:`DataError`.
     """
-    import tarfile
-    import zlib
-
+    from tserbench.data._archive import read_tar_members
     from tserbench.data._lightcurves import Rejection, parse_source_id, validate_batch
     from tserbench.data.dg22 import parse_dg22_member, read_period_table
     from tserbench.exceptions import DataError, LightCurveError
@@ -181,15 +179,10 @@ def _read_dg22_inputs(inputs: list[str], periods_csv: str):
         if not path.is_file():
             raise DataError("input file not found", path=path)
         if name.endswith((".tar.gz", ".tgz", ".tar")):
-            try:
-                with tarfile.open(path, mode="r:*") as tf:
-                    for member in tf:
-                        base = member.name.rsplit("/", 1)[-1]
-                        if member.isfile() and base.endswith(_DG22_SUFFIX):
-                            fh = tf.extractfile(member)
-                            members.append((base[: -len(_DG22_SUFFIX)], f"{path}:{member.name}", fh.read()))
-            except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-                raise DataError(f"corrupt or truncated archive ({type(exc).__name__}: {exc})", path=path) from None
+            # read whole and verified (gzip CRC and length, every header, size caps):
+            # a damaged archive is an error, never half a result
+            members += [(key, f"{path}:{member}", data)
+                        for key, member, data in read_tar_members(path, suffix=_DG22_SUFFIX)]
         else:
             if not path.name.endswith(_DG22_SUFFIX):
                 raise DataError(f"DG22-format files are named <source_id>{_DG22_SUFFIX}", path=path)
