@@ -147,6 +147,34 @@ def _density_weights(y_train: bytes, y_val: bytes, cutoff: float) -> tuple[bytes
     return np.asarray(w_train, dtype=float).tobytes(), np.asarray(w_val, dtype=float).tobytes(), desc
 
 
+_WATCHED: set[int] = set()
+
+
+def _watch_parent(pid: int, interval: float = 1.0) -> None:
+    """In a worker process: exit at once when process ``pid`` no longer exists (once per worker).
+
+    loky keeps its workers alive when the process that started them is
+    killed with SIGKILL (no signal handler runs then); this daemon thread
+    makes them follow it within ``interval`` seconds.
+    """
+    if pid in _WATCHED:
+        return
+    _WATCHED.add(pid)
+    import threading
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - the pid exists (another user's)
+                pass
+
+    threading.Thread(target=watch, name="tserbench-parent-watch", daemon=True).start()
+
+
 #: Suffix of the row that the papers' selection picks from the same training
 #: runs as an ``inner`` model (``run_benchmark(also_held_out=True)``).
 HELD_OUT_SUFFIX = ".held-out"
@@ -217,6 +245,7 @@ def run_job(
     return_estimator: bool = False,
     also_held_out: bool = False,
     checkpoint: tuple | None = None,
+    parent_pid: int | None = None,
 ) -> JobResult:
     """Fit and score one (model, repeat, fold) job.
 
@@ -252,6 +281,10 @@ def run_job(
         Deep regressors checkpoint their fit to
         ``folder/<model>/r<repeat>_f<fold>.npz`` every ``every`` epochs and
         resume from it when the job is run again after a kill.
+    parent_pid : int, optional
+        The process that runs the benchmark.  A local worker process (not
+        that one) watches it and exits when it is gone, so that killing a run
+        with SIGKILL leaves no worker training on as an orphan.
 
     Returns
     -------
@@ -267,6 +300,8 @@ def run_job(
     """
     from sklearn.base import clone
 
+    if parent_pid is not None and parent_pid != os.getpid():
+        _watch_parent(parent_pid)
     train = np.asarray(train)
     test = np.asarray(test)
     est = clone(estimator)
@@ -448,6 +483,9 @@ def _execute(tasks: list[tuple], data: BenchmarkData, *, seed: int, n_jobs: int,
             yield run_job(est, data, train, test, model=name, repeat=r, fold=f, **kwargs)
         return
     from joblib import Parallel, delayed, parallel_config
+
+    if scheduler is None:  # local workers follow this process if it is killed
+        kwargs["parent_pid"] = os.getpid()
 
     calls = (
         delayed(run_job)(est, data, train, test, model=name, repeat=r, fold=f, **kwargs)
