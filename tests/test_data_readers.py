@@ -373,3 +373,12 @@ def test_synthetic_is_learnable_by_a_linear_model():
     # the Jurcsik-Kovacs phi31 is recovered from the sparse noisy curves (V-band sine convention)
     phi31_jk = (feh + 5.038 + 5.394 * curves.period) / 1.345
     assert np.median(np.abs(F[:, 5] - phi31_jk)) < 0.3
+
+
+@pytest.mark.parametrize("mag_scale, period, reason", [(1e300, 0.55, "magnitude"), (1.0, 1e308, "period")])
+def test_absurd_but_finite_values_are_rejected_per_star(mag_scale, period, reason):
+    from tserbench.data._lightcurves import validate_light_curve
+
+    phase = np.linspace(0, 0.95, 20)
+    with pytest.raises(LightCurveError, match=reason):
+        validate_light_curve(12345, phase, 15 + mag_scale * np.sin(phase), period)

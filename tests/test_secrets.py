@@ -38,3 +38,20 @@ def test_recorded_commands_and_leaderboards_never_hold_the_password(tmp_path):
         text = (tmp_path / "lb" / name).read_text()
         assert "s3cret" not in text and "ann:***@" in text, name
     assert "ann:***@" in json.loads((tmp_path / "lb" / "leaderboard.json").read_text())["run"]["command"]
+
+
+def test_an_unexpected_error_is_one_line_unless_debug(monkeypatch, capsys):
+    import pytest
+
+    import tserbench.leaderboard._cli as lb_cli
+
+    def boom(args):
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(lb_cli, "_leaderboard", boom)
+    assert main(["leaderboard", "x", "-o", "y"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "RuntimeError: something broke" in err and "--debug" in err
+    assert "Traceback" not in err
+    with pytest.raises(RuntimeError):
+        main(["--debug", "leaderboard", "x", "-o", "y"])

@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"tserbench {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an unexpected error (before the command: tserbench --debug run ...)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -72,6 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tserbench: interrupted; finished work is kept, re-run to resume", file=sys.stderr)
         return 130
+    except Exception as exc:  # not a user error tserbench knows: still one line, unless --debug
+        if args.debug:
+            raise
+        from tserbench._secrets import mask_secrets
+
+        print(f"tserbench: error: {type(exc).__name__}: {mask_secrets(exc)} (unexpected: run again as "
+              "`tserbench --debug ...` for the traceback, and report it if the input was valid)", file=sys.stderr)
+        return 1
 
 
 _default_showwarning = warnings.showwarning

@@ -28,6 +28,13 @@ __all__ = [
 MIN_POINTS = 10
 
 
+#: Longest period accepted, in days: far above any pulsating variable's, it
+#: only keeps absurd values (1e308) from reaching the arithmetic.
+MAX_PERIOD_DAYS = 1.0e4
+#: Largest absolute magnitude accepted: real ones lie within about -30 .. 30.
+MAX_ABS_MAG = 100.0
+
+
 @dataclass
 class LightCurves:
     """A batch of phase-folded light curves (one star per entry).
@@ -180,8 +187,10 @@ def validate_light_curve(
 ) -> None:
     """Check one phase-folded light curve; raise :class:`LightCurveError` if unusable.
 
-    Rules: ``source_id`` is an integer; ``period`` is a finite number > 0;
-    ``phase`` and ``mag`` are 1-D, equally long, finite (no NaN or inf);
+    Rules: ``source_id`` is an integer; ``period`` is a finite number > 0
+    and at most :data:`MAX_PERIOD_DAYS`; ``phase`` and ``mag`` are 1-D,
+    equally long, finite (no NaN or inf), magnitudes within
+    ±:data:`MAX_ABS_MAG`;
     at least ``min_points`` points; phases in [0, 1), without duplicates
     (unless ``allow_duplicate_phases``).  Sortedness is not required here
     (readers sort).
@@ -218,6 +227,8 @@ def validate_light_curve(
         raise LightCurveError(sid, f"period is missing or not finite ({period!r})", path=path)
     if p <= 0:
         raise LightCurveError(sid, f"period must be > 0 days, got {p!r}", path=path)
+    if p > MAX_PERIOD_DAYS:
+        raise LightCurveError(sid, f"period {p!r} days is not a pulsation period (> {MAX_PERIOD_DAYS:g} d)", path=path)
     phase = np.asarray(phase, dtype=np.float64)
     mag = np.asarray(mag, dtype=np.float64)
     if phase.ndim != 1 or mag.ndim != 1:
@@ -228,6 +239,10 @@ def validate_light_curve(
         bad = ~np.isfinite(arr)
         if bad.any():
             raise LightCurveError(sid, f"{int(bad.sum())} non-finite {name} value(s) (NaN or inf)", path=path)
+    absurd = np.abs(mag) > MAX_ABS_MAG
+    if absurd.any():
+        raise LightCurveError(sid, f"{int(absurd.sum())} magnitude(s) beyond ±{MAX_ABS_MAG:g}, e.g. {mag[absurd][0]!r}",
+                              path=path)
     if len(phase) < min_points:
         raise LightCurveError(sid, f"only {len(phase)} points, at least {min_points} needed", path=path)
     out = (phase < 0.0) | (phase >= 1.0)
