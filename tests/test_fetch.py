@@ -201,3 +201,26 @@ def test_shipped_manifest_sizes_match_real_files(dg22_home):
         path = dg22_home / "dekany2022_gaia_g" / f["name"]
         if path.exists():
             assert path.stat().st_size == f["size"]
+
+
+def test_fetched_files_are_readable_partial_downloads_cleaned_and_corrupt_files_not_present(local_upstream):
+    import os
+    import stat
+
+    from tserbench.datasets._fetch import file_status
+
+    home = local_upstream["home"]
+    folder = home / "dekany2022_gaia_g"
+    folder.mkdir(parents=True)
+    (folder / ".lc_dev_g.tar.gz.abc123.part").write_bytes(b"half")  # a killed download
+    fetch("rrab-gaia-dg22", data_home=home)
+    assert _no_temp_files(folder)
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = stat.S_IMODE((folder / "lc_dev_g.tar.gz").stat().st_mode)
+    assert mode == 0o666 & ~umask  # not mkstemp's 0600
+    assert all(r["present"] for r in file_status("rrab-gaia-dg22", home))
+    (folder / "dekany2022_bilstm_oof_val.dat").write_text("damaged\n")
+    by_name = {r["name"]: r for r in file_status("rrab-gaia-dg22", home)}
+    assert by_name["dekany2022_bilstm_oof_val.dat"]["present"] is False
+    assert by_name["dekany2022_bilstm_oof_val.dat"]["corrupt"] is True

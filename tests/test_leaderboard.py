@@ -356,3 +356,21 @@ def test_rows_are_flagged_for_budget_caps_and_for_losing_to_the_mean_predictor(t
 
     md = _render.to_markdown(Leaderboard(doc=doc))
     assert "## Flags" in md and "cap 1/4" in md and "≤ mean 4/4" in md
+
+
+def test_an_oof_file_that_lost_lines_is_refused_and_stale_temp_files_are_removed(tmp_path):
+    from tserbench.evaluation import ResultStore, run_benchmark
+    from tserbench.exceptions import DataError
+
+    out = run_benchmark("rrab-synthetic", ["fourier-linear"], dataset_params={"n_stars": 40}, folds="2x1",
+                        progress=False, out=tmp_path / "r")
+    store = ResultStore(out)
+    csv = store.job_path("fourier-linear", 0, 1, ".oof.csv")
+    csv.write_text("\n".join(csv.read_text().splitlines()[:-3]) + "\n")
+    with pytest.raises(DataError, match="17 out-of-fold predictions for 20 validation stars"):
+        collect(out)
+    stale = out / "fourier-linear" / ".r0_f1.json.abc.tmp"
+    stale.write_text("{")
+    run_benchmark("rrab-synthetic", ["fourier-linear"], dataset_params={"n_stars": 40}, folds="2x1",
+                  progress=False, out=out)
+    assert not stale.exists()

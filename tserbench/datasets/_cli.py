@@ -80,6 +80,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     for row in rows:
         if row["present"]:
             where = "yes"
+        elif row.get("corrupt"):
+            where = "[red]corrupt (other checksum)[/red]"
         elif "bundled_copy" in row:
             where = "no (bundled copy used)"
         else:

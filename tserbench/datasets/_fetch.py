@@ -43,7 +43,11 @@ def dataset_manifest(name: str) -> dict[str, Any] | None:
 
 
 def file_status(name: str, data_home: str | os.PathLike | None = None) -> list[dict[str, Any]]:
-    """Each manifest file of ``name`` with its path in the data home and whether it is there."""
+    """Each manifest file of ``name`` with its path in the data home and whether it is there.
+
+    A file with another checksum than the manifest's is not there: it is
+    reported ``present=False, corrupt=True`` (``fetch`` replaces it).
+    """
     manifest = dataset_manifest(name)
     if manifest is None:
         return []
@@ -52,6 +56,9 @@ def file_status(name: str, data_home: str | os.PathLike | None = None) -> list[d
     for entry in manifest["files"]:
         path = folder / entry["name"]
         present = path.is_file()
+        if present and sha256_file(path) != entry["sha256"].lower():
+            rows.append({**entry, "path": str(path), "present": False, "corrupt": True})
+            continue
         if not present and entry.get("source") == "bundled":
             bundled = bundled_path(entry["bundled_path"])
             rows.append({**entry, "path": str(path), "present": False, "bundled_copy": str(bundled)})
@@ -79,10 +86,24 @@ def _download(url: str, dest: Path, expected: str) -> None:
             raise ChecksumError(
                 f"sha256 mismatch after download from {url}: expected {expected}, got {actual}", path=dest
             )
+        _readable(tmp)
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _readable(path: str) -> None:
+    """Give a temp file (0600 from mkstemp) the mode of an ordinary new file (0666 minus the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def _remove_partial_downloads(folder: Path) -> None:
+    """Delete ``.part`` files that a killed download left behind (they never look valid)."""
+    for part in folder.rglob(".*.part"):
+        part.unlink(missing_ok=True)
 
 
 def _copy_bundled(src: Path, dest: Path, expected: str) -> None:
@@ -95,6 +116,7 @@ def _copy_bundled(src: Path, dest: Path, expected: str) -> None:
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
+        _readable(tmp)
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):
@@ -147,6 +169,7 @@ def fetch(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(f"cannot create the data folder: {exc}", path=folder) from None
+    _remove_partial_downloads(folder)
     for entry in manifest["files"]:
         dest = folder / entry["name"]
         if ".." in Path(entry["name"]).parts or Path(entry["name"]).is_absolute():  # pragma: no cover - manifest error

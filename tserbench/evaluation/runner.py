@@ -631,6 +631,7 @@ def run_benchmark(
     if splitter.protocol != "predefined":
         run_info["bin_size"] = splitter.bin_size
     with store.writer():  # one writer per store: a second run is refused before it writes anything
+        store.remove_stale_temp_files()  # half-written files of a killed run (never read: no valid name)
         # refuse a run that would mix results before anything is written (run.json, params.json)
         store.check_run(run_info)
         for name, est in resolved:

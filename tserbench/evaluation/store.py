@@ -108,6 +108,19 @@ class ResultStore:
         finally:
             lock.release()
 
+    def remove_stale_temp_files(self) -> int:
+        """Delete the temp files that a killed writer left (``.<name>.*.tmp``); call with :meth:`writer` held.
+
+        Returns
+        -------
+        int
+            How many were removed.
+        """
+        stale = [p for p in self.out.rglob(".*.tmp") if p.is_file()]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
+
     # -- run.json -----------------------------------------------------------
     def read_run(self) -> dict | None:
         """Return run.json as a dict, or None if the run has not started."""

@@ -114,6 +114,14 @@ def read_results(results_dir: str | Path) -> RunResults:
             continue
         jobs = [Job(repeat, fold, rec) for (repeat, fold), rec in zip(store.done_jobs(name), records)]
         oof = store.read_oof(name)
+        counts = oof.groupby(["repeat", "fold"]).size()
+        for job in jobs:  # a file that lost lines must not be ranked on fewer stars
+            n_val = job.record.get("n_val")
+            have = int(counts.get((job.repeat, job.fold), 0))
+            if isinstance(n_val, int) and have != n_val:
+                raise DataError(f"model {name}, repeat {job.repeat}, fold {job.fold}: {have} out-of-fold "
+                                f"predictions for {n_val} validation stars (file damaged?)",
+                                store.job_path(name, job.repeat, job.fold, ".oof.csv"))
         bad = oof[["y_true", "y_pred"]].isna().any(axis=1)
         if bad.any():
             raise DataError(f"model {name}: star {oof.loc[bad, 'source_id'].iloc[0]} has no y_true/y_pred "
