@@ -452,3 +452,20 @@ def test_one_writer_per_store_and_a_refused_run_leaves_no_trace(tmp_path):
     assert store.run_path.read_text() == before
     run_benchmark("rrab-synthetic", ["fourier-linear"], out=out, **kw)  # the lock went with its holder
     assert len(store.read_run()["resumed_by"]) == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--folds", "21x1"], "folds '21x1': bin_size=20 must be at least n_splits=21"),
+    (["--dataset-param", "n_stars=abc"], "dataset 'rrab-synthetic': invalid literal"),
+    (["--seed", "-1"], "seed must be an integer >= 0"),
+    (["--models", "fourier-gb", "--params-from", '{"fourier-gb": {"max_iter": 0}}'], "model 'fourier-gb': The 'max_iter'"),
+])
+def test_bad_run_input_is_one_line_with_exit_2(tmp_path, capsys, argv, message):
+    from tserbench.cli import main
+
+    base = ["run", "--dataset-param", "n_stars=40", "--quiet", "--no-leaderboard", "--out", str(tmp_path / "o")]
+    if "--models" not in argv:
+        base += ["--models", "fourier-linear"]
+    assert main([*base, *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err

@@ -112,5 +112,5 @@ def get_dataset(name: str, **params):
     cls = dataset_info(name).load_class()
     try:
         return cls(**params)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:  # an unknown parameter, or one of the wrong type or range
         raise ConfigError(f"dataset {name!r}: {exc}") from None

@@ -320,10 +320,15 @@ def run_job(
 
     started = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.perf_counter()
-    if selection == "held-out" or twin:
-        est.fit_with_held_out(X_train, y_train, take_rows(data.X, test), data.y[test])
-    else:
-        est.fit(X_train, y_train)
+    try:
+        if selection == "held-out" or twin:
+            est.fit_with_held_out(X_train, y_train, take_rows(data.X, test), data.y[test])
+        else:
+            est.fit(X_train, y_train)
+    except Exception as exc:
+        if type(exc).__name__ == "InvalidParameterError":  # scikit-learn's check of a parameter, at fit
+            raise ConfigError(f"model {model!r}: {exc}") from None
+        raise
     fit_seconds = time.perf_counter() - t0
     metrics, predict_seconds, pred_val, weights = _score(est, data, train, test, model=model, repeat=repeat,
                                                          fold=fold)
@@ -598,8 +603,8 @@ def run_benchmark(
     t_start = time.perf_counter()
     if folds is not None:
         parse_folds(folds)  # fail on a bad spec before loading anything
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise ConfigError(f"seed must be an int, got {seed!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
     if scheduler is None and (not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
         raise ConfigError(f"n_jobs must be a non-zero int, got {n_jobs!r}")
     if checkpoint_every is not None and (isinstance(checkpoint_every, bool)

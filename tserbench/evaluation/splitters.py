@@ -313,7 +313,13 @@ def make_splitter(spec: str | None, *, folds=None, random_state=None, bin_size: 
             raise ConfigError(f"{dataset} has no predefined folds; use folds='5x1' (KxR) instead")
         return PredefinedFolds(np.asarray(folds))
     k, r = parsed
-    return RepeatedStratifiedRegressionKFold(n_splits=k, n_repeats=r, bin_size=bin_size, random_state=random_state)
+    try:
+        splitter = RepeatedStratifiedRegressionKFold(n_splits=k, n_repeats=r, bin_size=bin_size,
+                                                     random_state=random_state)
+        splitter._check_params()  # as sklearn, the splitter checks at split time: here, before any work
+        return splitter
+    except ValueError as exc:  # e.g. more folds than a stratum has stars
+        raise ConfigError(f"folds {spec!r}: {exc}") from None
 
 
 def _n_instances(X) -> int:

@@ -138,6 +138,9 @@ def load_leaderboard(source, *, data_home=None) -> dict:
         raise DataError(f"not valid JSON ({exc})", path) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
         raise DataError("not a leaderboard.json (no 'rows' list)", path)
+    for i, row in enumerate(doc["rows"]):
+        if not isinstance(row, dict) or not isinstance(row.get("model"), str) or "kind" not in row:
+            raise DataError(f"not a leaderboard.json: row {i} is not a row with 'model' and 'kind'", path)
     return doc
 
 

@@ -92,6 +92,8 @@ def _predict(args: argparse.Namespace) -> int:
     from tserbench.exceptions import ConfigError, DataError
     from tserbench.regressors._saved import load_model_dir, predict_light_curves
 
+    if args.output is not None and Path(args.output).is_dir():
+        raise ConfigError(f"-o {args.output}: a folder; give the CSV file to write")
     fmt = args.format or ("gaia" if args.rrlyrae else "dg22")
     # first: a bad or missing model fails before any data is read
     if args.model == "dg22":

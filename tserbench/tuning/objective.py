@@ -109,6 +109,8 @@ def load_tuning_data(
     from tserbench.evaluation import RepeatedStratifiedRegressionKFold, make_splitter
     from tserbench.evaluation.runner import load_benchmark_data
 
+    if isinstance(inner_splits, bool) or not isinstance(inner_splits, (int, np.integer)) or inner_splits < 2:
+        raise ConfigError(f"inner_splits must be an integer >= 2 (an inner K-fold), got {inner_splits!r}")
     data = load_benchmark_data(dataset, variant=variant, dataset_params=dataset_params)
     X, y = data.X, np.asarray(data.y, dtype=float)
     folds = folds or ("predefined" if data.folds is not None else "5x1")
