@@ -53,7 +53,7 @@ def model_dir(tmp_path_factory, stars):
 
 def test_save_load_roundtrip(model_dir, stars):
     lcs, _ = stars
-    ests, manifest = load_model_dir(model_dir)
+    ests, manifest = load_model_dir(model_dir, trust_pickle=True)
     assert len(ests) == 2 and manifest["n_models"] == 2
     assert manifest["model_name"] == "fourier-linear"
     assert manifest["dataset"] == "rrab-synthetic"
@@ -66,10 +66,10 @@ def test_save_load_roundtrip(model_dir, stars):
 
 
 def test_resave_removes_stale_models(tmp_path, model_dir):
-    ests, _ = load_model_dir(model_dir)
+    ests, _ = load_model_dir(model_dir, trust_pickle=True)
     save_model_dir(tmp_path, ests, variant="full", n_grid=32, max_len=80, model_name="m", dataset="d")
     save_model_dir(tmp_path, ests[:1], variant="full", n_grid=32, max_len=80, model_name="m", dataset="d")
-    loaded, manifest = load_model_dir(tmp_path)
+    loaded, manifest = load_model_dir(tmp_path, trust_pickle=True)
     assert len(loaded) == 1 and not (tmp_path / "model_001.pkl").exists()
 
 
@@ -81,13 +81,13 @@ def test_save_refuses_unfitted(tmp_path):
 
 def test_load_bad_dirs(tmp_path, model_dir):
     with pytest.raises(DataError, match="model directory not found") as err:
-        load_model_dir(tmp_path / "nope")
+        load_model_dir(tmp_path / "nope", trust_pickle=True)
     assert str(tmp_path / "nope") in str(err.value)
     with pytest.raises(DataError, match="no manifest.json"):
-        load_model_dir(tmp_path)
+        load_model_dir(tmp_path, trust_pickle=True)
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(DataError, match="unreadable manifest"):
-        load_model_dir(tmp_path)
+        load_model_dir(tmp_path, trust_pickle=True)
     # a tampered pickle is caught by its checksum, and named
     bad = tmp_path / "copy"
     bad.mkdir()
@@ -96,20 +96,20 @@ def test_load_bad_dirs(tmp_path, model_dir):
     with open(bad / "model_001.pkl", "ab") as fh:
         fh.write(b"x")
     with pytest.raises(DataError, match="model_001.pkl: sha256 does not match"):
-        load_model_dir(bad)
+        load_model_dir(bad, trust_pickle=True)
     (bad / "model_001.pkl").unlink()
     with pytest.raises(DataError, match="model_001.pkl: cannot read"):
-        load_model_dir(bad)
+        load_model_dir(bad, trust_pickle=True)
 
 
 def test_predict_light_curves_ensemble(model_dir, stars):
     lcs, _ = stars
     sub = lcs.subset(np.arange(5))
-    out = predict_light_curves(model_dir, sub)
+    out = predict_light_curves(model_dir, sub, trust_pickle=True)
     assert list(out.columns) == ["source_id", "feh_pred", "feh_std", "n_models"]
     assert out["source_id"].dtype == np.int64
     assert out["source_id"].tolist() == sub.source_id.tolist()
-    ests, manifest = load_model_dir(model_dir)
+    ests, manifest = load_model_dir(model_dir, trust_pickle=True)
     X = make_panel(sub, variant="full", n_grid=32)
     preds = np.vstack([e.predict(X) for e in ests])
     np.testing.assert_allclose(out["feh_pred"], preds.mean(axis=0))
@@ -127,12 +127,12 @@ def test_predict_light_curves_rejects_bad_star(model_dir, stars):
     sub = lcs.subset(np.arange(4))
     sub.mag[1] = sub.mag[1].copy()
     sub.mag[1][3] = np.nan
-    out = predict_light_curves(model_dir, sub)
+    out = predict_light_curves(model_dir, sub, trust_pickle=True)
     assert out["source_id"].tolist() == [sub.source_id[i] for i in (0, 2, 3)]
     (rej,) = out.attrs["rejections"]
     assert rej.source_id == str(sub.source_id[1]) and "non-finite" in rej.reason
     with pytest.raises(LightCurveError, match=str(sub.source_id[1])):
-        predict_light_curves(model_dir, sub, errors="raise")
+        predict_light_curves(model_dir, sub, errors="raise", trust_pickle=True)
 
 
 def _write_dg22(folder, lcs, idx):
@@ -166,7 +166,7 @@ def test_cli_predict_dg22_end_to_end(tmp_path, model_dir, stars, capsys):
                             "period": list(lcs.period[:6]) + [0.55]})
     (tmp_path / "periods.csv").write_text(periods.to_csv(index=False))
     out = tmp_path / "pred.csv"
-    rc = main(["predict", "--model", str(model_dir), "--input", *map(str, files), str(tarball),
+    rc = main(["predict", "--trust-pickle", "--model", str(model_dir), "--input", *map(str, files), str(tarball),
                "--periods", str(tmp_path / "periods.csv"), "-o", str(out)])
     err = capsys.readouterr().err
     assert rc == 0
@@ -177,7 +177,7 @@ def test_cli_predict_dg22_end_to_end(tmp_path, model_dir, stars, capsys):
     got = pd.read_csv(out, dtype={"source_id": "int64"})
     assert got["source_id"].tolist() == lcs.source_id[:6].tolist()
     # the CLI gives what the API gives on the same stars (file rounding aside)
-    api = predict_light_curves(model_dir, lcs.subset(np.arange(6)))
+    api = predict_light_curves(model_dir, lcs.subset(np.arange(6)), trust_pickle=True)
     np.testing.assert_allclose(got["feh_pred"], api["feh_pred"], atol=2e-3)
 
 
@@ -186,7 +186,7 @@ def test_cli_predict_errors(tmp_path, model_dir, stars, capsys):
     files = _write_dg22(tmp_path, lcs, [0])
     (tmp_path / "periods.csv").write_text("source_id,period\n1,0.5\n")  # no period for the star
     out = tmp_path / "pred.csv"
-    rc = main(["predict", "--model", str(model_dir), "--input", str(files[0]),
+    rc = main(["predict", "--trust-pickle", "--model", str(model_dir), "--input", str(files[0]),
                "--periods", str(tmp_path / "periods.csv"), "-o", str(out)])
     err = capsys.readouterr().err
     assert rc == 2 and not out.exists()
@@ -194,7 +194,7 @@ def test_cli_predict_errors(tmp_path, model_dir, stars, capsys):
     rc = main(["predict", "--model", str(tmp_path / "missing"), "--input", str(files[0]),
                "--periods", str(tmp_path / "periods.csv"), "-o", str(out)])
     assert rc == 2 and "model directory not found" in capsys.readouterr().err
-    rc = main(["predict", "--model", str(model_dir), "--input", str(files[0]), "-o", str(out)])
+    rc = main(["predict", "--trust-pickle", "--model", str(model_dir), "--input", str(files[0]), "-o", str(out)])
     assert rc == 2 and "--periods" in capsys.readouterr().err
 
 
@@ -216,14 +216,14 @@ def test_cli_predict_gaia(tmp_path, model_dir, stars, capsys):
     (tmp_path / "epoch.csv").write_text(ep.to_csv(index=False))
     (tmp_path / "rr.csv").write_text(pd.DataFrame(rr, columns=["source_id", "pf", "epoch_g"]).to_csv(index=False))
     out = tmp_path / "pred.csv"
-    rc = main(["predict", "--model", str(model_dir), "--input", str(tmp_path / "epoch.csv"),
+    rc = main(["predict", "--trust-pickle", "--model", str(model_dir), "--input", str(tmp_path / "epoch.csv"),
                "--rrlyrae", str(tmp_path / "rr.csv"), "-o", str(out)])
     err = capsys.readouterr().err
     assert rc == 0
     assert err.count("skipped") == 1 and rrc in err
     got = pd.read_csv(out, dtype={"source_id": "int64"})
     assert got["source_id"].tolist() == lcs.source_id[:3].tolist()
-    api = predict_light_curves(model_dir, lcs.subset(np.arange(3)))
+    api = predict_light_curves(model_dir, lcs.subset(np.arange(3)), trust_pickle=True)
     np.testing.assert_allclose(got["feh_pred"], api["feh_pred"], atol=1e-3)
 
 
@@ -245,7 +245,7 @@ def test_manifest_is_json_with_checksums(model_dir):
 def test_cli_output_in_memory_format(tmp_path, model_dir, stars):
     """One model: two columns only."""
     lcs, _ = stars
-    ests, _ = load_model_dir(model_dir)
+    ests, _ = load_model_dir(model_dir, trust_pickle=True)
     single = tmp_path / "single"
     save_model_dir(single, ests[:1], variant="full", n_grid=32, max_len=80, model_name="m", dataset="d")
     files = _write_dg22(tmp_path, lcs, [0, 1])
@@ -253,7 +253,7 @@ def test_cli_output_in_memory_format(tmp_path, model_dir, stars):
     pd.DataFrame({"source_id": lcs.source_id[:2], "period": lcs.period[:2]}).to_csv(buf, index=False)
     (tmp_path / "p.csv").write_text(buf.getvalue())
     out = tmp_path / "o.csv"
-    assert main(["predict", "--model", str(single), "--input", *map(str, files),
+    assert main(["predict", "--trust-pickle", "--model", str(single), "--input", *map(str, files),
                  "--periods", str(tmp_path / "p.csv"), "-o", str(out)]) == 0
     assert out.read_text().splitlines()[0] == "source_id,feh_pred"
 
@@ -261,18 +261,19 @@ def test_cli_output_in_memory_format(tmp_path, model_dir, stars):
 def test_folder_of_model_dirs_is_one_ensemble(tmp_path, model_dir, stars):
     """``OUT/<model>/models/r0_f<k>/`` as written by ``run --save-models``: loaded as one ensemble."""
     lcs, _ = stars
-    ests, _ = load_model_dir(model_dir)
+    ests, _ = load_model_dir(model_dir, trust_pickle=True)
     for k, est in enumerate(ests):
         save_model_dir(tmp_path / f"r0_f{k}", [est], variant="full", n_grid=32, max_len=80,
                        model_name="fourier-linear", dataset="rrab-synthetic")
-    loaded, manifest = load_model_dir(tmp_path)
+    loaded, manifest = load_model_dir(tmp_path, trust_pickle=True)
     assert len(loaded) == 2 and manifest["n_models"] == 2 and manifest["members"] == ["r0_f0", "r0_f1"]
     sub = lcs.subset(np.arange(3))
-    pd.testing.assert_frame_equal(predict_light_curves(tmp_path, sub), predict_light_curves(model_dir, sub))
+    pd.testing.assert_frame_equal(predict_light_curves(tmp_path, sub, trust_pickle=True),
+                                  predict_light_curves(model_dir, sub, trust_pickle=True))
     save_model_dir(tmp_path / "r0_f2", [ests[0]], variant="full", n_grid=50, max_len=80,
                    model_name="fourier-linear", dataset="rrab-synthetic")
     with pytest.raises(DataError, match="r0_f2: preprocessing differs"):
-        load_model_dir(tmp_path)
+        load_model_dir(tmp_path, trust_pickle=True)
 
 
 def test_deep_raw_variant_model_roundtrip(tmp_path, stars):
@@ -285,6 +286,37 @@ def test_deep_raw_variant_model_roundtrip(tmp_path, stars):
     reg.fit(make_panel(train, variant="raw", max_len=80), feh[:40])
     save_model_dir(tmp_path, [reg], variant="raw", n_grid=50, max_len=80, model_name="gru", dataset="syn")
     sub = lcs.subset(np.arange(40, 46))
-    out = predict_light_curves(tmp_path, sub)
+    out = predict_light_curves(tmp_path, sub, trust_pickle=True)
     assert out["source_id"].tolist() == sub.source_id.tolist()
     np.testing.assert_allclose(out["feh_pred"], reg.predict(make_panel(sub, variant="raw", max_len=80)), rtol=1e-6)
+
+
+def test_pickles_are_only_loaded_when_trusted(model_dir, tmp_path, capsys):
+    """A crafted pickle with a matching checksum would run its code: nothing is unpickled without trust."""
+    import hashlib
+    import json
+    import os
+    import pickle
+
+    from tserbench.cli import main
+    from tserbench.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match="trust_pickle=True"):
+        load_model_dir(model_dir)
+    crafted = tmp_path / "crafted"
+    crafted.mkdir()
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    data = pickle.dumps(Evil())
+    (crafted / "model_000.pkl").write_bytes(data)
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    manifest["estimators"] = [{"file": "model_000.pkl", "sha256": hashlib.sha256(data).hexdigest(), "class": "x"}]
+    manifest["n_models"] = 1
+    (crafted / "manifest.json").write_text(json.dumps(manifest))
+    rc = main(["predict", "--model", str(crafted), "--input", "x_bin.dat", "-o", str(tmp_path / "o.csv")])
+    assert rc == 2 and not marker.exists()
+    assert "--trust-pickle" in capsys.readouterr().err

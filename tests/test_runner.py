@@ -365,12 +365,12 @@ def test_save_models(tmp_path):
 
     ds = PanelDataset()
     out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False, save_models=True)
-    fold_models, manifest = load_model_dir(out / "lin" / "models" / "r0_f1")
+    fold_models, manifest = load_model_dir(out / "lin" / "models" / "r0_f1", trust_pickle=True)
     assert len(fold_models) == 1 and manifest["preprocessing"]["variant"] == "full"
     test = ds.folds == 1
     oof = ResultStore(out).read_oof("lin")
     assert np.allclose(fold_models[0].predict(ds.X[test]), oof.loc[oof.fold == 1, "y_pred"])
-    ensemble, _ = load_model_dir(out / "lin" / "models")
+    ensemble, _ = load_model_dir(out / "lin" / "models", trust_pickle=True)
     assert len(ensemble) == 3
     assert len(ResultStore(out).read_jobs("lin")) == 3  # the models/ folder is not mistaken for jobs
 

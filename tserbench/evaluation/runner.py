@@ -733,7 +733,7 @@ def _save_ensemble(store: ResultStore, data: BenchmarkData, model: str, jobs: li
     dirs = [folder / f"r{r}_f{f}" for r, f in jobs]
     if not all((d / "manifest.json").exists() for d in dirs):
         return
-    estimators = [load_model_dir(d)[0][0] for d in dirs]
+    estimators = [load_model_dir(d, trust_pickle=True)[0][0] for d in dirs]  # written by this run
     save_model_dir(
         folder,
         estimators,

@@ -60,6 +60,10 @@ def register(subparsers) -> None:
     p.add_argument("--periods", metavar="CSV", help="dg22: CSV with columns source_id,period (days)")
     p.add_argument("--data-home", default=None,
                    help="where --model dg22 is read from (default: $TSERBENCH_DATA or the user cache)")
+    p.add_argument("--trust-pickle", action="store_true",
+                   help="load a saved model directory's pickled estimators. RISK: unpickling runs whatever code "
+                        "the file's author put in it, and its checksum proves nothing about that author: use only "
+                        "model directories you made or trust (not needed for --model dg22)")
     p.set_defaults(func=_predict)
 
 
@@ -101,7 +105,7 @@ def _predict(args: argparse.Namespace) -> int:
 
         loaded = published_model(args.data_home)
     else:
-        loaded = load_model_dir(args.model)
+        loaded = load_model_dir(args.model, trust_pickle=args.trust_pickle)
     if fmt == "gaia":
         if not args.rrlyrae:
             raise ConfigError("--format gaia needs --rrlyrae CSV (the vari_rrlyrae table with pf and epoch_g)")

@@ -9,8 +9,11 @@ Layout of a model directory::
 
 Every file is written atomically (:mod:`tserbench._io`); the manifest is
 written last, so a directory with a manifest is complete.  Pickles are
-checked against the manifest's sha256 before loading.  As with any pickle,
-only load model directories you trust.
+checked against the manifest's sha256 before loading, but a checksum proves
+nothing about who wrote them: unpickling can run any code its author put in
+the file, so :func:`load_model_dir` refuses to unpickle unless told
+``trust_pickle=True`` (``tserbench predict --trust-pickle``).  DG22's
+published model (``--model dg22``) is read from weights, not pickles.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from tserbench._io import atomic_write_bytes, atomic_write_json
-from tserbench.exceptions import DataError, LightCurveError
+from tserbench.exceptions import ConfigError, DataError, LightCurveError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "save_model_dir", "load_model_dir", "predict_light_curves"]
 
@@ -154,7 +157,13 @@ def _read_manifest(path: Path) -> dict:
     return manifest
 
 
-def load_model_dir(path: str | os.PathLike) -> tuple[list, dict]:
+_UNTRUSTED = (
+    "holds pickled estimators, and loading a pickle runs whatever code its author put in it: "
+    "load only a model directory you made or trust, with trust_pickle=True (tserbench predict --trust-pickle)"
+)
+
+
+def load_model_dir(path: str | os.PathLike, *, trust_pickle: bool = False) -> tuple[list, dict]:
     """Load the estimators of a model directory written by :func:`save_model_dir`.
 
     ``path`` may also be a folder whose sub-folders are model directories
@@ -165,6 +174,10 @@ def load_model_dir(path: str | os.PathLike) -> tuple[list, dict]:
     Parameters
     ----------
     path : str or path-like
+    trust_pickle : bool, default=False
+        Unpickle the estimators.  Without it the manifest and checksums are
+        checked and loading then stops with a :class:`ConfigError`: a
+        pickle can run code, and only its author knows what it does.
 
     Returns
     -------
@@ -186,15 +199,15 @@ def load_model_dir(path: str | os.PathLike) -> tuple[list, dict]:
     if path.is_dir() and not (path / MANIFEST).exists():
         members = sorted(p for p in path.iterdir() if (p / MANIFEST).is_file())
         if members:
-            return _load_ensemble(path, members)
-    return _load_one(path)
+            return _load_ensemble(path, members, trust_pickle)
+    return _load_one(path, trust_pickle)
 
 
-def _load_ensemble(path: Path, members: list[Path]) -> tuple[list, dict]:
+def _load_ensemble(path: Path, members: list[Path], trust_pickle: bool) -> tuple[list, dict]:
     estimators, entries = [], []
     first = None
     for member in members:
-        ests, manifest = _load_one(member)
+        ests, manifest = _load_one(member, trust_pickle)
         if first is None:
             first = manifest
         for key in ("model_name", "preprocessing"):
@@ -210,7 +223,7 @@ def _load_ensemble(path: Path, members: list[Path]) -> tuple[list, dict]:
     return estimators, combined
 
 
-def _load_one(path: Path) -> tuple[list, dict]:
+def _load_one(path: Path, trust_pickle: bool) -> tuple[list, dict]:
     manifest = _read_manifest(path)
     estimators = []
     for entry in manifest["estimators"]:
@@ -223,6 +236,8 @@ def _load_one(path: Path) -> tuple[list, dict]:
             raise DataError(f"cannot read estimator file: {exc.strerror or exc}", path=fpath) from exc
         if _sha256(data) != entry["sha256"]:
             raise DataError("sha256 does not match the manifest (file changed or truncated)", path=fpath)
+        if not trust_pickle:
+            raise ConfigError(f"{path} {_UNTRUSTED}")
         try:
             estimators.append(pickle.loads(data))
         except Exception as exc:  # unpicklable: missing class, version clash
@@ -242,7 +257,7 @@ def _rejection(source_id, reason: str, path=None):
     return Rejection(source_id=str(source_id), reason=reason, path=path)
 
 
-def predict_light_curves(model_dir, lcs, *, errors: str = "skip") -> pd.DataFrame:
+def predict_light_curves(model_dir, lcs, *, errors: str = "skip", trust_pickle: bool = False) -> pd.DataFrame:
     """Predict [Fe/H] for light curves with a saved model (ensemble mean and spread).
 
     Each star is validated (:func:`tserbench.data.validate_light_curve`) and
@@ -262,6 +277,8 @@ def predict_light_curves(model_dir, lcs, *, errors: str = "skip") -> pd.DataFram
         non-finite prediction, is left out of the result and recorded in
         ``result.attrs["rejections"]`` (list of :class:`tserbench.data.Rejection`).
         ``"raise"``: raise :class:`LightCurveError` for the first such star.
+    trust_pickle : bool, default=False
+        Passed to :func:`load_model_dir` when ``model_dir`` is a path.
 
     Returns
     -------
@@ -277,7 +294,7 @@ def predict_light_curves(model_dir, lcs, *, errors: str = "skip") -> pd.DataFram
     if isinstance(model_dir, tuple):
         estimators, manifest = model_dir
     else:
-        estimators, manifest = load_model_dir(model_dir)
+        estimators, manifest = load_model_dir(model_dir, trust_pickle=trust_pickle)
     pre = manifest["preprocessing"]
     rejections: list = []
 
