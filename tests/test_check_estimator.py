@@ -13,32 +13,22 @@ docstring examples.  The test fails on any failed check and prints them.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
+
+from tserbench.regressors import list_models, resolve_model_class
 
 pytest.importorskip("tensorflow")
 
-CLASSES = {
-    "FCNRegressor": "tserbench.regressors._fcn",
-    "ResNetRegressor": "tserbench.regressors._resnet",
-    "InceptionTimeRegressor": "tserbench.regressors._inception",
-    "LSTMRegressor": "tserbench.regressors._recurrent",
-    "BiLSTMRegressor": "tserbench.regressors._recurrent",
-    "GRURegressor": "tserbench.regressors._recurrent",
-    "BiGRURegressor": "tserbench.regressors._recurrent",
-    "ConvLSTMRegressor": "tserbench.regressors._conv_recurrent",
-    "ConvGRURegressor": "tserbench.regressors._conv_recurrent",
-    "DG22BiLSTMRegressor": "tserbench.regressors._recurrent",
-}
+#: every deep regressor of the registry: a network added there is checked here too
+DEEP = [info.name for info in list_models(include_plugins=False) if info.kind == "deep"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(CLASSES))
+@pytest.mark.parametrize("name", DEEP)
 def test_sktime_check_estimator(name):
     from sktime.utils.estimator_checks import check_estimator
 
-    cls = getattr(importlib.import_module(CLASSES[name]), name)
+    cls = resolve_model_class(name)
     results = check_estimator(cls, raise_exceptions=False, verbose=False)
     failures = {test: str(outcome) for test, outcome in results.items() if outcome != "PASSED"}
     for test, outcome in failures.items():

@@ -16,28 +16,14 @@ pytest.importorskip("tensorflow")
 from tserbench.regressors._conv_recurrent import ConvGRURegressor, ConvLSTMRegressor  # noqa: E402
 from tserbench.regressors._fcn import FCNRegressor  # noqa: E402
 from tserbench.regressors._inception import InceptionTimeRegressor  # noqa: E402
-from tserbench.regressors._recurrent import (  # noqa: E402
-    BiGRURegressor,
-    BiLSTMRegressor,
-    DG22BiLSTMRegressor,
-    GRURegressor,
-    LSTMRegressor,
-)
+from tserbench.regressors._recurrent import DG22BiLSTMRegressor, GRURegressor  # noqa: E402
 from tserbench.regressors._resnet import ResNetRegressor  # noqa: E402
+from tserbench.regressors import list_models, resolve_model_class  # noqa: E402
 
-ALL = [
-    FCNRegressor,
-    ResNetRegressor,
-    InceptionTimeRegressor,
-    LSTMRegressor,
-    BiLSTMRegressor,
-    GRURegressor,
-    BiGRURegressor,
-    ConvLSTMRegressor,
-    ConvGRURegressor,
-    DG22BiLSTMRegressor,
-]
-RECURRENT = [LSTMRegressor, BiLSTMRegressor, GRURegressor, BiGRURegressor, DG22BiLSTMRegressor]
+#: every deep regressor class of the registry (a new network is tested here without editing this file)
+ALL = [resolve_model_class(info.name) for info in list_models(include_plugins=False) if info.kind == "deep"]
+RECURRENT = [resolve_model_class(info.name) for info in list_models(include_plugins=False)
+             if info.kind == "deep" and info.unequal_length]
 TINY_GRU = {"units": (4,), "dropout": 0.0}
 
 
@@ -80,9 +66,9 @@ def test_same_seed_same_model_different_seed_different_model():
 
 def test_history_and_early_stopping():
     X, y = _data()
-    # learning rate 0: the validation loss never improves, so training stops
+    # a learning rate of 1e-12: the validation loss never improves by min_delta, so training stops
     # after exactly `patience` epochs past the first and keeps epoch 1
-    reg = GRURegressor(**TINY_GRU, n_epochs=50, patience=3, learning_rate=0.0, schedule=None, random_state=0)
+    reg = GRURegressor(**TINY_GRU, n_epochs=50, patience=3, learning_rate=1e-12, schedule=None, random_state=0)
     reg.fit(X, y)
     assert set(reg.history_) >= {"loss", "val_loss"}
     assert reg.n_epochs_trained_ == 4
@@ -216,7 +202,10 @@ def test_stacked_unweighted_full_budget_fit_predicts_and_pickles(cls):
     import pickle
 
     X, y = _data(n=12, length=12)
-    reg = cls(**STACKED[cls], n_epochs=2, weight_cutoff=None, validation_split=0.0, patience=None,
+    # a network without an entry above runs with its own last test parameters
+    arch = STACKED.get(cls) or {k: v for k, v in cls.get_test_params()[-1].items()
+                                if k in cls._network_params}
+    reg = cls(**arch, n_epochs=2, weight_cutoff=None, validation_split=0.0, patience=None,
               schedule=None, run_eagerly=True, random_state=1).fit(X, y)
     assert reg.n_epochs_trained_ == reg.best_epoch_ == 2
     assert "val_loss" not in reg.history_

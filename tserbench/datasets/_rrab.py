@@ -24,7 +24,6 @@ from tserbench.exceptions import ConfigError
 
 __all__ = ["RRabGaiaDG22", "RRabSynthetic", "clear_cache"]
 
-_VARIANTS = ("full", "spline", "raw")
 _CACHE: dict[tuple, object] = {}
 _CACHE_LOCK = threading.Lock()
 _MAX_CACHED = 16
@@ -49,8 +48,10 @@ def _cached(key: tuple, build):
 
 
 def _check_variant(variant) -> str:
-    if variant not in _VARIANTS:
-        raise ConfigError(f"unknown variant {variant!r}; choose one of {', '.join(_VARIANTS)}")
+    from tserbench.preprocessing.variants import VARIANTS
+
+    if variant not in VARIANTS:
+        raise ConfigError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     return variant
 
 

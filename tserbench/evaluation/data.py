@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tserbench.exceptions import ConfigError, DataError
+from tserbench.preprocessing.variants import VARIANTS  # the one definition of the input variants
 
 __all__ = ["BenchmarkData", "load_benchmark_data", "take_rows", "TARGET_ERROR_COLUMNS", "VARIANTS"]
 
@@ -23,7 +24,6 @@ __all__ = ["BenchmarkData", "load_benchmark_data", "take_rows", "TARGET_ERROR_CO
 #: w-metrics use inverse-variance weights ``1 / err**2`` (M24, DG22).
 TARGET_ERROR_COLUMNS: tuple[str, ...] = ("y_err", "feh_err", "target_err")
 
-VARIANTS: tuple[str, ...] = ("full", "spline", "raw")
 
 
 @dataclass

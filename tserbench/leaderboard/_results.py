@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from tserbench.evaluation.store import OOF_COLUMNS  # one definition: the store's
 from tserbench.exceptions import DataError
 
 __all__ = ["OOF_COLUMNS", "Job", "ModelResults", "RunResults", "read_results"]
-
-OOF_COLUMNS: tuple[str, ...] = ("source_id", "repeat", "fold", "y_true", "y_pred")
 
 
 @dataclass

@@ -31,13 +31,13 @@ import pandas as pd
 
 from tserbench._io import atomic_write_bytes, atomic_write_json
 from tserbench.exceptions import ConfigError, DataError, LightCurveError
+from tserbench.preprocessing.variants import VARIANTS
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "save_model_dir", "load_model_dir", "predict_light_curves"]
 
 FORMAT = "tserbench-model-dir"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-VARIANTS = ("raw", "spline", "full")
 
 
 def _sha256(data: bytes) -> str:
