@@ -48,7 +48,11 @@ def test_paper_protocol_defaults(cls):
     params = cls().get_params()
     assert params["learning_rate"] == 0.01
     assert params["batch_size"] == 256
-    assert params["weight_cutoff"] == 0.5
+    # a generic TSER regressor: unweighted, standardised; the RRab datasets declare the papers' protocol
+    assert params["weight_cutoff"] is None and params["standardize"] is True
+    from tserbench.datasets import RRabSynthetic
+
+    assert RRabSynthetic.model_defaults == {"weight_cutoff": 0.5, "standardize": False}
     assert params["validation_split"] == 0.1
     assert cls.get_class_tag("property:randomness") == "derandomized"
     assert cls.get_class_tag("capability:unequal_length") is (cls in RECURRENT)
@@ -78,7 +82,8 @@ def test_history_and_early_stopping():
 
 def test_training_learns_and_keeps_best_epoch():
     X, y = _data(n=80)
-    reg = GRURegressor(**TINY_GRU, n_epochs=40, patience=5, batch_size=16, schedule=None, random_state=0)
+    reg = GRURegressor(**TINY_GRU, n_epochs=40, patience=5, batch_size=16, schedule=None, standardize=False,
+                       random_state=0)
     reg.fit(X, y)
     val = reg.history_["val_loss"]
     assert 1 <= reg.best_epoch_ <= reg.n_epochs_trained_ <= 40
@@ -128,7 +133,7 @@ def test_weights_change_the_fit():
     X, y = _data()
     y = np.where(np.arange(len(y)) < 5, y + 2.0, y)  # a skewed target distribution
     kw = dict(TINY_GRU, n_epochs=3, batch_size=8, random_state=0)
-    p_w = GRURegressor(**kw).fit(X, y).predict(X)
+    p_w = GRURegressor(**kw, weight_cutoff=0.5).fit(X, y).predict(X)
     p_u = GRURegressor(**kw, weight_cutoff=None).fit(X, y).predict(X)
     assert not np.allclose(p_w, p_u)
 
@@ -307,3 +312,24 @@ def test_out_of_range_training_parameters_are_refused_by_name(bad):
     (name,) = bad
     with pytest.raises(ConfigError, match=f"model 'gru': .*{name if name not in ('schedule', 'selection') else name}"):
         get_regressor("gru", **bad)
+
+
+def test_defaults_fit_any_finite_targets_and_predict_on_their_scale():
+    """Standardised inside fit: y ~ N(0, 1) or y in the thousands, no weights needed, predictions on y's scale."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 2, 12))
+    for y in (rng.normal(size=60), 5000 + 300 * X[:, 0, :3].mean(axis=1)):
+        reg = GRURegressor(**TINY_GRU, n_epochs=3, random_state=0).fit(X, y)
+        pred = reg.predict(X)
+        assert np.isfinite(pred).all() and abs(pred.mean() - y.mean()) < 3 * y.std()
+        assert reg.target_scale_[0] == pytest.approx(y.mean())
+
+
+def test_standardised_padded_input_keeps_its_mask():
+    X, y = _ragged()
+    reg = GRURegressor(**TINY_GRU, n_epochs=1, random_state=0).fit(X, y)
+    X3 = reg._as_keras_input(X)
+    scaled = reg._scale_input(X3)
+    pad = np.all(X3 == -1.0, axis=2)
+    assert pad.any() and np.all(scaled[pad] == -1.0)
+    assert not np.allclose(scaled[~pad], X3[~pad])

@@ -122,30 +122,32 @@ def test_predefined_folds_and_inverse_variance_weights(tmp_path):
     assert jobs[1]["metrics"]["val"]["wrmse"] == pytest.approx(expected)
 
 
-def test_density_weights_when_no_target_errors(tmp_path):
+def test_density_weights_when_the_dataset_declares_them(tmp_path):
     from tserbench.preprocessing import DensityWeighter
 
     ds = PanelDataset()
+    ds.model_defaults = {"weight_cutoff": 0.5}  # as the RRab sets declare DG22's weights
     out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False)
     job = ResultStore(out).read_jobs("lin")[2]
-    assert job["weights"].startswith("DG22 density weights fitted on the training part")
+    assert job["weights"] == "DG22 density weights fitted on the training part (cutoff=0.5)"
     assert {"wrmse", "wmae"} <= set(job["metrics"]["val"]) and {"wrmse", "wmae"} <= set(job["metrics"]["train"])
     # the weights come from the training targets of the fold only
     oof = ResultStore(out).read_oof("lin")
     part = oof[oof.fold == 2]
-    w = DensityWeighter().fit(ds.y[ds.folds != 2]).transform(part["y_true"].to_numpy())
+    w = DensityWeighter(cutoff=0.5).fit(ds.y[ds.folds != 2]).transform(part["y_true"].to_numpy())
     expected = np.sum(w * np.abs(part.y_true - part.y_pred)) / np.sum(w)
     assert job["metrics"]["val"]["wmae"] == pytest.approx(expected)
 
 
-def test_density_weights_on_another_target_scale(tmp_path):
-    ds = PanelDataset()  # like tecator: no RRab variants, targets in % (DG22's [Fe/H] cutoff is meaningless)
+def test_no_weighted_metrics_without_declared_weights(tmp_path):
+    ds = PanelDataset()  # like tecator: no target errors, no declared weights (DG22's cutoff is meaningless there)
     ds.y = ds.y * 100.0
     ds.variant = None
     out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False)
     assert ResultStore(out).read_run()["variant"] is None
     job = ResultStore(out).read_jobs("lin")[0]
-    assert job["weights"].endswith("(cutoff=0.0)") and "wrmse" in job["metrics"]["val"]
+    assert job["weights"] is None
+    assert "wrmse" not in job["metrics"]["val"] and "rmse" in job["metrics"]["val"]
 
 
 def test_resume_reruns_only_unfinished_jobs(tmp_path, monkeypatch, capsys):

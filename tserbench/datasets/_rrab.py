@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -85,6 +86,12 @@ def stratified_folds(y: np.ndarray, n_splits: int, seed: int) -> np.ndarray:
 
 class _RRabDataset(BaseRegressionDataset):
     """Shared machinery: X/y/cv loading, metadata and folds from a light-curve table."""
+
+    #: How the papers train deep models on this task, applied by the runner to
+    #: every deep model unless a run sets these parameters: DG22's
+    #: density weights (KDE of [Fe/H] clipped below 0.5 dex^-1) and the inputs
+    #: and targets fed as they are.
+    model_defaults: ClassVar[dict] = {"weight_cutoff": 0.5, "standardize": False}
 
     _tags = {
         "object_type": ["dataset_regression", "dataset"],

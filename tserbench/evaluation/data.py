@@ -48,6 +48,14 @@ class BenchmarkData:
         Preprocessing variant, or None for datasets without variants.
     params : dict
         Dataset parameters (without ``variant``).
+    model_defaults : dict
+        Parameters the dataset declares for the models trained on it (e.g.
+        the RRab sets' DG22 density weights), applied by the runner unless a
+        run sets them.
+    test_mask : numpy.ndarray of bool or None
+        The dataset's own fixed split (True: a test instance), for
+        ``folds="fixed"`` and ``"resamples:N"``; the instances are in the
+        archive's order, training ones first.
     """
 
     name: str
@@ -58,6 +66,8 @@ class BenchmarkData:
     y_err: np.ndarray | None = None
     variant: str | None = "full"
     params: dict = field(default_factory=dict)
+    model_defaults: dict = field(default_factory=dict)
+    test_mask: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -146,8 +156,23 @@ def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params
         if len(folds) != n:
             raise DataError(f"dataset {name!r}: {len(folds)} fold labels for {n} instances")
     return BenchmarkData(
-        name=name, X=X, y=y, source_id=source_id, folds=folds, y_err=y_err, variant=variant, params=dataset_params
+        name=name, X=X, y=y, source_id=source_id, folds=folds, y_err=y_err, variant=variant, params=dataset_params,
+        model_defaults=dict(getattr(ds, "model_defaults", None) or {}), test_mask=_test_mask(ds, y, name),
     )
+
+
+def _test_mask(ds, y: np.ndarray, name: str) -> np.ndarray | None:
+    """The dataset's own train/test split, if it has one (sktime's ``X_train``/``X_test`` keys)."""
+    try:
+        keys = set(ds.keys())
+    except Exception:  # noqa: BLE001 - datasets without keys()
+        return None
+    if not {"y_train", "y_test"} <= keys:
+        return None
+    y_train, y_test = (np.asarray(v, dtype=float).ravel() for v in ds.load("y_train", "y_test"))
+    if len(y_train) + len(y_test) != len(y) or not np.array_equal(np.r_[y_train, y_test], y):
+        raise DataError(f"dataset {name!r}: X, y are not its train then its test instances; cannot use its split")
+    return np.r_[np.zeros(len(y_train), dtype=bool), np.ones(len(y_test), dtype=bool)]
 
 
 def take_rows(X, idx: np.ndarray):

@@ -116,22 +116,20 @@ def _epochs_of(estimator, history) -> int | None:
     return None
 
 
-#: DG22's density cutoff (KDE density of [Fe/H] in dex) for the RRab datasets.
-#: It is an absolute density, meaningless on other target scales; datasets
-#: without RRab variants (tecator, covid3month) use cutoff 0: plain inverse
-#: density, min-max scaled, no tail clipping.
-RRAB_DENSITY_CUTOFF = 0.5
-
-
 def _metric_weights(data: BenchmarkData, y_train: np.ndarray, train, test):
-    """Weights of the w-metrics for the training and validation parts, and their description."""
+    """Weights of the w-metrics for the training and validation parts, and their description.
+
+    Inverse target variance where the dataset publishes target errors; else
+    the density weights the dataset declares for training (the RRab sets:
+    DG22's, cutoff 0.5, fitted on the training part); else none (the
+    weighted metrics are then left out).
+    """
     if data.y_err is not None:
         return 1.0 / data.y_err[train] ** 2, 1.0 / data.y_err[test] ** 2, "inverse target variance"
-    cutoff = RRAB_DENSITY_CUTOFF if data.variant is not None else 0.0
-    try:
-        w_train, w_val, desc = _density_weights(y_train.tobytes(), data.y[test].tobytes(), cutoff)
-    except ImportError:
+    cutoff = data.model_defaults.get("weight_cutoff")
+    if cutoff is None:
         return None, None, None
+    w_train, w_val, desc = _density_weights(y_train.tobytes(), data.y[test].tobytes(), float(cutoff))
     return np.frombuffer(w_train), np.frombuffer(w_val), desc
 
 
@@ -444,6 +442,36 @@ def resolve_models(models, params: Mapping[str, Mapping] | None = None) -> list[
     return resolved
 
 
+def _apply_dataset_defaults(resolved, defaults: Mapping, params: Mapping) -> list[tuple[str, Any]]:
+    """Give each deep model the parameters its dataset declares (``BenchmarkData.model_defaults``).
+
+    They describe how the papers train networks on the task (the RRab sets:
+    DG22's density weights, no standardisation), so only tserbench's deep
+    regressors get them; a classical model keeps its own defaults.  A deep
+    model gets a declared value for a parameter it takes, unless the run
+    sets that parameter (in ``params``) or the estimator was given with a
+    value other than its class default: what a run asks for wins.
+    """
+    if not defaults:
+        return resolved
+    out = []
+    for name, est in resolved:
+        if not hasattr(est, "build_model"):  # not one of tserbench's deep regressors
+            out.append((name, est))
+            continue
+        mine = est.get_params(deep=False)
+        class_defaults = _class_defaults(est)
+        given = dict(params.get(name) or {})
+        update = {k: v for k, v in defaults.items()
+                  if k in mine and k not in given and mine[k] == class_defaults.get(k, mine[k])}
+        if update:
+            from sklearn.base import clone
+
+            est = clone(est).set_params(**update)
+        out.append((name, est))
+    return out
+
+
 def _json_value(value):
     try:
         json.dumps(value)
@@ -612,6 +640,7 @@ def run_benchmark(
         raise ConfigError(f"checkpoint_every must be a positive number of epochs or None, got {checkpoint_every!r}")
     resolved = resolve_models(models, params)
     data = load_benchmark_data(dataset, variant=variant, dataset_params=dataset_params)
+    resolved = _apply_dataset_defaults(resolved, data.model_defaults, params or {})
     splitter = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name))
     splits = list(splitter.split_with_repeat(data.X, data.y))
 

@@ -105,9 +105,18 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         (``reduce_lr_steps``, ``factor``, ``lr_floor_ratio``,
         ``patience_steps``, ``max_steps``).  ``None``: the papers' epoch
         rule (``patience``, ``reduce_lr_patience``, ``n_epochs``).
-    weight_cutoff : float or None, default=0.5
+    weight_cutoff : float or None, default=None
         Density cutoff of DG22's sample weights (0.5 for the G band), computed
-        from the training targets inside ``fit``; None trains unweighted.
+        from the training targets inside ``fit``; None trains unweighted.  The
+        cutoff is a density of the targets (1 / target unit), so it only
+        means something on the targets' own scale: the RRab datasets declare
+        DG22's 0.5 (``model_defaults``), which the runner applies.
+    standardize : bool, default=True
+        Standardise each input channel (over the unpadded steps) and the
+        targets with the training set's mean and standard deviation inside
+        ``fit``, undone in ``predict``: the network then fits any finite
+        targets at the default learning rate.  The RRab datasets declare
+        ``False`` (the papers' protocol, which feeds the inputs as they are).
     steps_per_execution : int, default=1
         Training batches run per ``tf.function`` call (a speed setting that
         leaves the results unchanged; values > 1 cost extra tracing time per
@@ -165,6 +174,8 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         attached): monitored loss, best epoch, best loss, whether it stopped early.
     input_shape_ : tuple
         ``(series_length or None, n_channels)`` the network was built for.
+    input_scale_, target_scale_ : tuple or None
+        ``(mean, scale)`` per input channel and of the targets (``standardize``), else None.
     masked_ : bool
         Whether the network starts with ``Masking(mask_value)``: True iff the
         training series were padded (unequal lengths, or time steps with every
@@ -198,7 +209,8 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
         schedule: str | dict | None = "converge",
-        weight_cutoff: float | None = 0.5,
+        weight_cutoff: float | None = None,
+        standardize: bool = True,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
         run_eagerly: bool = False,
@@ -217,6 +229,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         self.reduce_lr_patience = reduce_lr_patience
         self.schedule = schedule
         self.weight_cutoff = weight_cutoff
+        self.standardize = standardize
         self.steps_per_execution = steps_per_execution
         self.jit_compile = jit_compile
         self.run_eagerly = run_eagerly
@@ -249,6 +262,8 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         integer("reduce_lr_patience", 1, allow_none=True)
         integer("steps_per_execution", 1)
         integer("predict_batch_size", 1)
+        if not isinstance(self.standardize, (bool, np.bool_)):
+            raise ValueError(f"standardize must be True or False, got {self.standardize!r}")
         number("learning_rate", 0, strict=True)
         number("min_delta", 0, strict=False)
         if self.weight_cutoff is not None:
@@ -352,6 +367,46 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             return np.ones(len(y), dtype=np.float32)
         return np.asarray(weighter.transform(y), dtype=np.float32)
 
+    # ------------------------------------------------------------- scaling
+    def _fit_scaling(self, X3: np.ndarray, y: np.ndarray) -> None:
+        """Per-channel input and target mean and scale of the training set (``standardize``).
+
+        Padded steps (every channel at ``mask_value``) are left out of the
+        input statistics and stay at ``mask_value`` when scaled, so masking
+        works on the scaled input.  A constant channel or target gets scale 1.
+        """
+        if not self.standardize:
+            self.input_scale_ = self.target_scale_ = None
+            return
+        real = ~self._padding_mask(X3)
+        steps = X3[real]  # (n_real_steps, channels)
+        mean = steps.mean(axis=0) if len(steps) else np.zeros(X3.shape[2])
+        std = steps.std(axis=0) if len(steps) else np.ones(X3.shape[2])
+        self.input_scale_ = (mean.astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32))
+        y_std = float(np.std(y))
+        self.target_scale_ = (float(np.mean(y)), y_std if y_std > 0 else 1.0)
+
+    def _padding_mask(self, X3: np.ndarray) -> np.ndarray:
+        """``(n, length)`` True where a step is padding (every channel at ``mask_value``)."""
+        mask_value = getattr(self, "mask_value", None)
+        if mask_value is None or not getattr(self, "masked_", False):
+            return np.zeros(X3.shape[:2], dtype=bool)
+        return np.all(X3 == np.float32(mask_value), axis=2)
+
+    def _scale_input(self, X3: np.ndarray) -> np.ndarray:
+        scale = getattr(self, "input_scale_", None)
+        if scale is None:
+            return X3
+        pad = self._padding_mask(X3)
+        out = ((X3 - scale[0]) / scale[1]).astype(np.float32)
+        if pad.any():
+            out[pad] = np.float32(self.mask_value)
+        return out
+
+    def _scale_target(self, y: np.ndarray) -> np.ndarray:
+        scale = getattr(self, "target_scale_", None)
+        return y if scale is None else (y - scale[0]) / scale[1]
+
     def _validation_indices(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Random train/validation split of ``range(n)`` (validation may be empty)."""
         n_val = int(round(float(self.validation_split) * n))
@@ -376,6 +431,8 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         # Masking only where the training series are padded (raw variant):
         # on equal-length input it would be a no-op costing ~10-25 % per epoch
         self.masked_ = self._has_padding(X3)
+        self._fit_scaling(X3, y)
+        X3 = self._scale_input(X3)
         self.__dict__.pop("_forward", None)  # traced for the previous model_
         self.model_ = self.build_model(self.input_shape_)
         if self.verbose:
@@ -395,10 +452,11 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
                 "fit(X, y) does not have: use fit_with_held_out(X, y, X_test, y_test) (tserbench's "
                 "runner does, with each CV fold's test stars), or selection='inner'"
             )
+        # the density weights come from the targets on their own scale (the cutoff is a density of them)
         weighter = self._weighter(y)
         weights = (np.ones(len(y), dtype=np.float32) if weighter is None
                    else np.asarray(weighter.transform(y), dtype=np.float32))
-        y32 = y.astype(np.float32)
+        y32 = self._scale_target(y).astype(np.float32)
         train, val = self._validation_indices(len(y))
         monitor = "val_loss" if len(val) else "loss"  # the inner criterion
 
@@ -410,7 +468,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             # the test fold's loss is weighted like the training loss: with the
             # density weights of the *training* targets' KDE
             w_ho = np.ones(len(y_ho)) if weighter is None else np.asarray(weighter.transform(y_ho), dtype=np.float64)
-            scored = (self._as_keras_input(X_ho), y_ho, w_ho)
+            scored = (self._scale_input(self._as_keras_input(X_ho)), self._scale_target(y_ho), w_ho)
             criteria.append(Criterion("held-out", HELD_OUT_LOSS))
         from tserbench.regressors._schedule import resolve_schedule
 
@@ -602,7 +660,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         BaseTserbenchDeepRegressor
             Fitted; ``n_epochs_trained_`` is 0 and ``history_`` empty.
         """
-        est = cls(**params)
+        est = cls(**{"standardize": False, **params})  # published weights take the input as it is
         est.__dict__[_PRETRAINED] = [np.asarray(w) for w in weights]
         try:
             return est.fit(X, y)
@@ -618,6 +676,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
                 "model was fitted without masking (its training series were all "
                 "of equal length); fit it on padded / unequal-length data"
             )
+        X3 = self._scale_input(X3)
         if len(X3) <= _EAGER_PREDICT_MAX:
             # a direct call skips tracing the inference function (~0.3 s);
             # for larger inputs the traced function is faster
@@ -629,7 +688,9 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             y_pred = np.concatenate(
                 [forward(X3[i : i + batch_size]).numpy() for i in range(0, len(X3), batch_size)]
             )
-        return np.asarray(y_pred, dtype=np.float64).reshape(-1)
+        y_pred = np.asarray(y_pred, dtype=np.float64).reshape(-1)
+        scale = getattr(self, "target_scale_", None)
+        return y_pred if scale is None else y_pred * scale[1] + scale[0]
 
     def _predict_with_xla(self) -> bool:
         """Whether ``predict`` runs under XLA (``predict_jit_compile``, else ``jit_compile``)."""

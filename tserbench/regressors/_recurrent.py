@@ -45,8 +45,8 @@ class _RecurrentRegressor(BaseTserbenchDeepRegressor):
         validation split: on a CPU the eager recurrent loop costs ~0.1 ms per
         operation, so each evaluated time step counts (the validation path is
         tested in ``tests/test_regressors_deep.py``).  The first set stops
-        early on the training loss and uses the density weights, the second
-        trains unweighted without early stopping.
+        early on the training loss under the convergence schedule, the second
+        trains without early stopping under the papers' epoch rule.
         """
         return [
             {
@@ -99,7 +99,8 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
         schedule: str | dict | None = "converge",
-        weight_cutoff: float | None = 0.5,
+        weight_cutoff: float | None = None,
+        standardize: bool = True,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
         run_eagerly: bool = False,
@@ -126,6 +127,7 @@ class _UnidirectionalRegressor(_RecurrentRegressor):
             reduce_lr_patience=reduce_lr_patience,
             schedule=schedule,
             weight_cutoff=weight_cutoff,
+            standardize=standardize,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,
@@ -161,7 +163,8 @@ class _BidirectionalRegressor(_RecurrentRegressor):
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
         schedule: str | dict | None = "converge",
-        weight_cutoff: float | None = 0.5,
+        weight_cutoff: float | None = None,
+        standardize: bool = True,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
         run_eagerly: bool = False,
@@ -188,6 +191,7 @@ class _BidirectionalRegressor(_RecurrentRegressor):
             reduce_lr_patience=reduce_lr_patience,
             schedule=schedule,
             weight_cutoff=weight_cutoff,
+            standardize=standardize,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,
@@ -217,13 +221,14 @@ class LSTMRegressor(_UnidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, standardize, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
-        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
-        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+        (Adam lr 0.01, batch 256, MSE on standardised inputs and targets, trained to
+        convergence with the epoch picked on a 10 % inner split; the RRab datasets
+        declare DG22's density weights and no standardisation).
 
     Attributes
     ----------
@@ -267,13 +272,14 @@ class BiLSTMRegressor(_BidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, standardize, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
-        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
-        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+        (Adam lr 0.01, batch 256, MSE on standardised inputs and targets, trained to
+        convergence with the epoch picked on a 10 % inner split; the RRab datasets
+        declare DG22's density weights and no standardisation).
 
     Attributes
     ----------
@@ -317,13 +323,14 @@ class GRURegressor(_UnidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, standardize, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
-        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
-        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+        (Adam lr 0.01, batch 256, MSE on standardised inputs and targets, trained to
+        convergence with the epoch picked on a 10 % inner split; the RRab datasets
+        declare DG22's density weights and no standardisation).
 
     Attributes
     ----------
@@ -367,13 +374,14 @@ class BiGRURegressor(_BidirectionalRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, standardize, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
-        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
-        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+        (Adam lr 0.01, batch 256, MSE on standardised inputs and targets, trained to
+        convergence with the epoch picked on a 10 % inner split; the RRab datasets
+        declare DG22's density weights and no standardisation).
 
     Attributes
     ----------
@@ -417,13 +425,14 @@ class DG22BiLSTMRegressor(_RecurrentRegressor):
         those steps when the training data are padded.  None: no masking
         (equal-length input only).
     n_epochs, batch_size, learning_rate, patience, min_delta, validation_split, selection, \
-reduce_lr_patience, schedule, weight_cutoff, steps_per_execution, jit_compile, run_eagerly, \
+reduce_lr_patience, schedule, weight_cutoff, standardize, steps_per_execution, jit_compile, run_eagerly, \
 predict_batch_size, predict_jit_compile, \
 random_state, verbose
         Training parameters, see
         :class:`tserbench.regressors._base.BaseTserbenchDeepRegressor`
-        (Adam lr 0.01, batch 256, density-weighted MSE with ``weight_cutoff=0.5``,
-        early stopping with patience 30 within 300 epochs on a 10 % validation split).
+        (Adam lr 0.01, batch 256, MSE on standardised inputs and targets, trained to
+        convergence with the epoch picked on a 10 % inner split; the RRab datasets
+        declare DG22's density weights and no standardisation).
 
     Attributes
     ----------
@@ -465,7 +474,8 @@ random_state, verbose
         selection: str = "inner",
         reduce_lr_patience: int | None = None,
         schedule: str | dict | None = "converge",
-        weight_cutoff: float | None = 0.5,
+        weight_cutoff: float | None = None,
+        standardize: bool = True,
         steps_per_execution: int = 1,
         jit_compile: bool = False,
         run_eagerly: bool = False,
@@ -492,6 +502,7 @@ random_state, verbose
             reduce_lr_patience=reduce_lr_patience,
             schedule=schedule,
             weight_cutoff=weight_cutoff,
+            standardize=standardize,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,

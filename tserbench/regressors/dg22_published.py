@@ -68,6 +68,7 @@ DG22_RECIPE = {
     "min_delta": 1e-5,
     "validation_split": 0.0,
     "weight_cutoff": 0.5,
+    "standardize": False,
     "selection": "held-out",
 }
 
