@@ -374,3 +374,43 @@ def test_an_oof_file_that_lost_lines_is_refused_and_stale_temp_files_are_removed
     run_benchmark("rrab-synthetic", ["fourier-linear"], dataset_params={"n_stars": 40}, folds="2x1",
                   progress=False, out=out)
     assert not stale.exists()
+
+
+def test_a_committed_board_is_carried_onto_a_new_one(tmp_path, monkeypatch):
+    """A board whose store is gone can be rebuilt beside a new store: its rows recomputed from their OOF files."""
+    rng = np.random.default_rng(7)
+    n = 80
+    kw = dict(source_id=np.int64(5_900_000_000_000_000_000) + np.arange(n), folds=np.arange(n) % 4,
+              y_true=rng.normal(-1.5, 0.45, n), history=False)
+    full = make_fake_results(tmp_path / "full", models={"gru": 0.2, "fcn": 0.25}, **kw)
+    old = build_leaderboard(full, tmp_path / "board")
+    old_doc = json.loads(old.read_text())
+    for row in old_doc["rows"]:  # a board written before rows recorded their selection
+        row.pop("selection", None)
+    old.write_text(json.dumps(old_doc))
+    import shutil
+
+    shutil.rmtree(full)  # the store behind the committed board is gone
+    raw = make_fake_results(tmp_path / "raw", models={"dg22-bilstm2p": 0.1}, variant="raw", **kw)
+    board = tmp_path / "board"
+    assert main(["leaderboard", str(board), str(raw), "-o", str(board)], monkeypatch) == 0
+    doc = json.loads((board / "leaderboard.json").read_text())
+    by = {r["model"]: r for r in doc["rows"]}
+    assert set(by) == {"gru", "fcn", "dg22-bilstm2p@raw"}
+    before = {r["model"]: r for r in old_doc["rows"]}
+    for name in ("gru", "fcn"):
+        assert by[name]["val"]["rmse"]["value"] == pytest.approx(before[name]["val"]["rmse"]["value"])
+        assert by[name]["selection"] == "inner" and by[name]["carried_from"] == str(board)
+        assert by[name]["params"] == before[name]["params"] and by[name]["command"] == before[name]["command"]
+        assert by[name]["paired_vs_honest"]["comparable"]
+    assert doc["honest_reference"] == "dg22-bilstm2p@raw"
+    assert any("carried from the committed leaderboard" in note for note in doc["notes"])
+    # the same command again gives the same rows: the store replaces the board's copy of its own rows
+    assert main(["leaderboard", str(board), str(raw), "-o", str(board)], monkeypatch) == 0
+    again = {r["model"]: r for r in json.loads((board / "leaderboard.json").read_text())["rows"]}
+    assert {m: r["val"]["rmse"]["value"] for m, r in again.items()} == {m: r["val"]["rmse"]["value"] for m, r in by.items()}
+    assert again["dg22-bilstm2p@raw"].get("carried_from") is None
+    # a damaged OOF file of a carried row is refused, naming the file
+    (board / "oof" / "fcn.csv").write_text(OOF_HEADER + "\n")
+    with pytest.raises(DataError, match="fcn"):
+        collect([board, raw])

@@ -16,7 +16,7 @@ from tserbench import _io
 from tserbench.exceptions import ConfigError, DataError
 from tserbench.leaderboard import baselines
 from tserbench.leaderboard._aggregate import HEADLINE, paired_comparison, summarise_jobs, summarise_oof
-from tserbench.leaderboard._results import OOF_COLUMNS, read_results
+from tserbench.leaderboard._results import OOF_COLUMNS, CarriedBoard, is_board, read_board, read_results
 
 __all__ = ["Leaderboard", "collect", "build_leaderboard"]
 
@@ -72,12 +72,13 @@ def _mean_predictor_rmse(oof: pd.DataFrame) -> dict[tuple[int, int], float]:
     return out
 
 
-def _flags(model, per_fold: pd.DataFrame) -> tuple[list[str], dict]:
+def _flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None = None) -> tuple[list[str], dict]:
     """Warnings on a row: folds whose training hit the budget cap, folds no better than the mean predictor."""
-    n = len(model.jobs)
-    cap = sum(1 for j in model.jobs if j.record.get("stop_reason") == "cap")
-    baseline = _mean_predictor_rmse(model.oof)
-    recorded = {(j.repeat, j.fold): j.record.get("mean_predictor_rmse") for j in model.jobs}
+    n = len(per_fold)
+    if cap is None:
+        cap = sum(1 for j in jobs if j.record.get("stop_reason") == "cap")
+    baseline = _mean_predictor_rmse(oof)
+    recorded = {(j.repeat, j.fold): j.record.get("mean_predictor_rmse") for j in jobs}
     worse = 0
     for rec in per_fold.to_dict(orient="records"):
         key = (int(rec["repeat"]), int(rec["fold"]))
@@ -103,7 +104,7 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
     fits = [j.fit_seconds for j in model.jobs if j.fit_seconds is not None]
     epochs = [j.epochs for j in model.jobs if j.epochs is not None]
     steps = [j.record["steps"] for j in model.jobs if isinstance(j.record.get("steps"), int)]
-    flags, counts = _flags(model, per_fold)
+    flags, counts = _flags(model.jobs, oof, per_fold)
     row = {
         "model": model.name,
         "kind": "harness",
@@ -133,6 +134,24 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
         "note": None,
     }
     return row, oof
+
+
+def _carried_row(row: dict, oof: pd.DataFrame, board: CarriedBoard, row_id: str) -> dict:
+    """A committed harness row on a new leaderboard: metrics recomputed from its OOF file, the rest as committed."""
+    val, per_fold = summarise_oof(oof)
+    for name in ("wrmse", "wmae"):  # the OOF files do not carry the runner's weights
+        if name in (row.get("val") or {}):
+            val[name] = row["val"][name]
+    flags, counts = _flags([], oof, per_fold, cap=int(row.get("folds_at_cap") or 0))
+    new = {k: v for k, v in row.items() if not k.startswith("paired_vs_")}
+    base = row.get("base_model") or row["model"].split("@", 1)[0]
+    new.update(
+        model=row_id, base_model=base, rank=None, val=val, per_fold=per_fold.to_dict(orient="records"),
+        # before selection was recorded, every harness row selected on an inner split (or not at all)
+        selection=row.get("selection") or "inner", flags=flags, **counts, carried_from=str(board.path),
+        n_predictions=len(oof), n_folds=int(per_fold["fold"].nunique()), n_repeats=int(per_fold["repeat"].nunique()),
+    )
+    return new
 
 
 def _command(run: dict, model: str | None = None) -> str | None:
@@ -219,12 +238,6 @@ def _check_combinable(stores) -> None:
                 )
 
 
-def _row_ids(stores) -> list[str]:
-    """The suffix of each store's rows: none for the first store's variant, ``@<variant>`` for others."""
-    first = stores[0].run.get("variant")
-    return ["" if res.run.get("variant") == first else f"@{res.run.get('variant')}" for res in stores]
-
-
 def _honest_reference(rows: list[dict]) -> dict | None:
     """DG22's architecture retrained with inner selection, preferably on DG22's raw input."""
     cands = [r for r in rows if r["kind"] == "harness" and r.get("base_model") == HONEST_DG22
@@ -262,7 +275,12 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
         the ``raw`` variant of one dataset) share a leaderboard when they hold
         the same dataset, protocol, seed and number of instances; rows of a
         store whose variant differs from the first store's are named
-        ``<model>@<variant>``.
+        ``<model>@<variant>``.  A committed leaderboard folder (its
+        ``leaderboard.json`` and ``oof/``, no ``run.json``) may stand in for
+        a store that is gone: its harness rows are carried, their metrics
+        recomputed from their OOF files (see
+        :class:`~tserbench.leaderboard._results.CarriedBoard`); a row that a
+        store also provides comes from the store.
     data_home : path-like, optional
         Where the DG22 files are (default: :func:`tserbench._config.data_home`).
     generated_by : str, optional
@@ -272,27 +290,31 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
     -------
     Leaderboard
     """
-    stores = [read_results(d) for d in _as_dirs(results_dir)]
-    _check_combinable(stores)
-    run = stores[0].run
+    inputs = [read_board(d) if is_board(d) else read_results(d) for d in _as_dirs(results_dir)]
+    _check_combinable(inputs)
+    stores = [s for s in inputs if not isinstance(s, CarriedBoard)]
+    boards = [s for s in inputs if isinstance(s, CarriedBoard)]
+    run = inputs[0].run
+    first_variant = run.get("variant")
     dataset = run.get("dataset", "unknown")
     protocol = _protocol(run)
     lb = Leaderboard(doc={
         "dataset": dataset,
         "protocol": protocol,
-        "variant": run.get("variant"),
-        "variants": list(dict.fromkeys(res.run.get("variant") for res in stores)),
+        "variant": first_variant,
+        "variants": list(dict.fromkeys(res.run.get("variant") for res in inputs)),
         "dataset_params": run.get("dataset_params") or {},
         "generated_by": generated_by,
         "headline": HEADLINE,
         "run": run,
-        "runs": [res.run for res in stores] if len(stores) > 1 else None,
+        "runs": [res.run for res in inputs] if len(inputs) > 1 else None,
         "environments": _environments(stores),
         "notes": [],
         "rows": [],
     })
     rows = []
-    for res, suffix in zip(stores, _row_ids(stores)):
+    for res in stores:
+        suffix = "" if res.run.get("variant") == first_variant else f"@{res.run.get('variant')}"
         expected = res.run.get("n_splits")
         for model in res.models.values():
             row_id = model.name + suffix
@@ -312,6 +334,28 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
             rows.append(row)
             lb.oof[row_id] = oof
             lb.histories[row_id] = [(f"r{j.repeat} f{j.fold}", j.history) for j in model.jobs if j.history]
+    for board in boards:  # a result store given beside a board replaces the board's copy of its rows
+        carried = []
+        for old in board.rows:
+            variant = old.get("variant")
+            row_id = (old.get("base_model") or old["model"].split("@", 1)[0]) + (
+                "" if variant == first_variant else f"@{variant}")
+            if row_id in lb.oof:
+                continue
+            row = _carried_row(old, board.oof[old["model"]], board, row_id)
+            if row.get("trajectory_of"):
+                row["trajectory_of"] = row["trajectory_of"].split("@", 1)[0] + row_id[len(row["base_model"]):]
+            rows.append(row)
+            carried.append(row_id)
+            lb.oof[row_id] = board.oof[old["model"]]
+        if carried:
+            lb.doc["environments"] += [
+                {**env, "models": [m for m in carried if m.split("@", 1)[0] in env.get("models", [])],
+                 "carried_from": str(board.path)} for env in board.environments]
+            lb.doc["notes"].append(
+                f"{len(carried)} row(s) carried from the committed leaderboard {board.path}: metrics recomputed "
+                "from their OOF files, everything else (parameters, commands, wall times, train metrics) as "
+                "committed; their learning curves are not carried")
     honest = _honest_reference(rows)
     if honest is not None:
         lb.doc["honest_reference"] = honest["model"]

@@ -17,7 +17,9 @@ def register(subparsers) -> None:
                     "and oof/<model>.csv; on rrab-gaia-dg22 adds the Dékány & Grebel (2022) baselines.")
     p.add_argument("results_dir", metavar="RESULTS_DIR", nargs="+",
                    help="the runner's output folder; several folders of one dataset and folds (e.g. its full "
-                        "and raw variants) share one leaderboard, rows of another variant named MODEL@VARIANT")
+                        "and raw variants) share one leaderboard, rows of another variant named MODEL@VARIANT; a committed leaderboard folder here carries its "
+                        "harness rows (metrics recomputed from its oof/ files), a store given beside it replacing "
+                        "its copy of that store's rows")
     p.add_argument("-o", "--out", required=True, metavar="OUT_DIR", help="destination, e.g. leaderboard/NAME/")
     p.add_argument("--name", default=None, help="title (default: the name of OUT_DIR)")
     p.add_argument("--data-home", default=None, help="where the DG22 files are (default: $TSERBENCH_DATA)")

@@ -21,7 +21,7 @@ import pandas as pd
 from tserbench.evaluation.store import OOF_COLUMNS  # one definition: the store's
 from tserbench.exceptions import DataError
 
-__all__ = ["OOF_COLUMNS", "Job", "ModelResults", "RunResults", "read_results"]
+__all__ = ["OOF_COLUMNS", "Job", "ModelResults", "RunResults", "read_results", "CarriedBoard", "is_board", "read_board"]
 
 
 @dataclass
@@ -128,3 +128,64 @@ def read_results(results_dir: str | Path) -> RunResults:
         models[name] = ModelResults(name=name, params=store.read_params(name) or {}, jobs=jobs,
                                     oof=oof[list(OOF_COLUMNS)])
     return RunResults(path=root, run=run, models=models)
+
+
+@dataclass
+class CarriedBoard:
+    """The harness rows of a committed leaderboard, to be carried onto a new one.
+
+    A committed leaderboard keeps each harness row's record and its
+    out-of-fold predictions (``oof/<model>.csv``) but not the result store
+    behind it.  Carrying lets a leaderboard be rebuilt (a new row added, a new
+    section) without re-running models whose store is gone: each carried
+    row's metrics are recomputed from its OOF file, the rest of its record
+    (parameters, command, wall times, train metrics) is kept as committed.
+    """
+
+    path: Path
+    run: dict
+    rows: list[dict]
+    oof: dict[str, pd.DataFrame]
+    environments: list[dict]
+
+
+def is_board(path: str | Path) -> bool:
+    """True for a leaderboard folder (``leaderboard.json``, no ``run.json``)."""
+    p = Path(path)
+    return (p / "leaderboard.json").is_file() and not (p / "run.json").exists()
+
+
+def read_board(path: str | Path) -> CarriedBoard:
+    """Read the harness rows of a committed leaderboard folder and their OOF files.
+
+    Raises
+    ------
+    DataError
+        If ``leaderboard.json`` is malformed, has no recorded run, or a row's
+        OOF file is missing or incomplete.
+    """
+    import json
+
+    root = Path(path)
+    try:
+        doc = json.loads((root / "leaderboard.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"not a readable leaderboard ({exc})", root / "leaderboard.json") from exc
+    if not isinstance(doc.get("run"), dict):
+        raise DataError("leaderboard.json records no run: cannot carry its rows", root / "leaderboard.json")
+    rows, oof = [], {}
+    for row in doc.get("rows") or []:
+        if row.get("kind") != "harness":
+            continue  # baselines and paper rows are rebuilt, not carried
+        f = root / "oof" / f"{row['model']}.csv"
+        if not f.is_file():
+            raise DataError(f"row {row['model']}: its out-of-fold predictions are missing", f)
+        frame = pd.read_csv(f, dtype={"source_id": "int64", "repeat": "int64", "fold": "int64"})  # ids > 2**53: never float
+        if list(frame.columns[: len(OOF_COLUMNS)]) != list(OOF_COLUMNS) or frame[["y_true", "y_pred"]].isna().any().any():
+            raise DataError(f"row {row['model']}: malformed out-of-fold predictions", f)
+        if row.get("n_predictions") is not None and len(frame) != row["n_predictions"]:
+            raise DataError(f"row {row['model']}: {len(frame)} out-of-fold predictions, the row records "
+                            f"{row['n_predictions']} (file damaged?)", f)
+        rows.append(row)
+        oof[row["model"]] = frame[list(OOF_COLUMNS)]
+    return CarriedBoard(path=root, run=doc["run"], rows=rows, oof=oof, environments=list(doc.get("environments") or []))
