@@ -33,6 +33,7 @@ SHORT_NAMES = {
     "fourier-linear",
     "fourier-gb",
     "minirocket",
+    "rocket",
     "mean-minirocket-fourier-gb",
 }
 

@@ -136,3 +136,51 @@ def test_parse_folds_and_make_splitter():
     assert make_splitter(None).protocol == "5x1"
     with pytest.raises(ConfigError, match="no predefined folds"):
         make_splitter("predefined", folds=None, dataset="tecator")
+
+
+def _tsml_eval_resample_data_indices(y_train, y_test, random_state):
+    """tsml_eval.utils.resampling.resample_data_indices (tsml-eval @ b7166541, BSD-3), verbatim in effect."""
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(random_state)
+    indices = np.arange(len(y_train) + len(y_test), dtype=int)
+    rng.shuffle(indices)
+    return indices[: len(y_train)], indices[len(y_train):]
+
+
+def test_archive_resamples_are_tsml_evals():
+    from tserbench.evaluation.splitters import ArchiveResamples
+
+    n_train, n_test = 140, 61  # Covid3Month's split
+    mask = np.r_[np.zeros(n_train, bool), np.ones(n_test, bool)]
+    cv = ArchiveResamples(mask, n_resamples=30)
+    splits = list(cv.split_with_repeat(np.zeros((n_train + n_test, 1, 3))))
+    assert cv.protocol == "resamples:30" and cv.get_n_splits() == 30 and len(splits) == 30
+    r0 = splits[0]
+    assert r0[:2] == (0, 0) and np.array_equal(r0[2], np.arange(n_train)) and np.array_equal(r0[3], np.arange(n_train, 201))
+    for r, fold, train, test in splits[1:]:
+        ref_train, ref_test = _tsml_eval_resample_data_indices(np.zeros(n_train), np.zeros(n_test), r)
+        assert fold == 0 and np.array_equal(train, ref_train) and np.array_equal(test, ref_test)
+    # numpy's legacy stream is frozen (NEP 19): the permutation itself is pinned too
+    assert splits[1][3][:5].tolist() == _tsml_eval_resample_data_indices(np.zeros(n_train), np.zeros(n_test), 1)[1][:5].tolist()
+    assert ArchiveResamples([False, False, False, True, True], 2).protocol == "resamples:2"
+    assert [te.tolist() for _, te in ArchiveResamples([False, False, False, True, True], 2).split()] == [[3, 4], [0, 3]]
+    # a mask not in the archive's order (test instances first) keeps the archive's roles
+    flipped = list(ArchiveResamples([True, True, False, False, False], 1).split())
+    assert flipped[0][0].tolist() == [2, 3, 4] and flipped[0][1].tolist() == [0, 1]
+
+
+def test_fixed_and_resamples_specs():
+    from tserbench.evaluation.splitters import ArchiveResamples, parse_archive_folds
+
+    assert parse_archive_folds("fixed") == 1 and parse_archive_folds("resamples:30") == 30
+    assert parse_archive_folds("5x2") is None and parse_folds("fixed") is None and parse_folds("resamples:3") is None
+    mask = np.r_[np.zeros(8, bool), np.ones(4, bool)]
+    cv = make_splitter("fixed", test_mask=mask)
+    assert isinstance(cv, ArchiveResamples) and cv.protocol == "fixed" and cv.get_n_splits() == 1
+    with pytest.raises(ConfigError, match="no train/test split of its own"):
+        make_splitter("resamples:5", dataset="'rrab-synthetic'")
+    with pytest.raises(ConfigError, match="at least 1 resample"):
+        make_splitter("resamples:0", test_mask=mask)
+    with pytest.raises(ConfigError, match="'fixed' or 'resamples:N'"):
+        parse_folds("resample:3")

@@ -52,7 +52,9 @@ def register(subparsers) -> None:
     p.add_argument(
         "--folds",
         default=None,
-        help="'predefined' (the dataset's folds) or KxR, e.g. 5x2 (default: predefined if the dataset has folds, else 5x1)",
+        help="'predefined' (the dataset's folds), KxR (e.g. 5x2: stratified K-fold, R repeats), 'fixed' (the "
+             "dataset's own train/test split, e.g. an archive dataset's) or 'resamples:N' (tsml-eval's resamples "
+             "of that split, resample 0 the split itself); default: predefined if the dataset has folds, else 5x1",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the fold shuffles and the models (default 0)")
     p.add_argument("--out", default=None, help="result folder (default results/<dataset>)")

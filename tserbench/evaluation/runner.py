@@ -244,6 +244,7 @@ def run_job(
     also_held_out: bool = False,
     checkpoint: tuple | None = None,
     parent_pid: int | None = None,
+    seed_by_repeat: bool = False,
 ) -> JobResult:
     """Fit and score one (model, repeat, fold) job.
 
@@ -279,6 +280,9 @@ def run_job(
         Deep regressors checkpoint their fit to
         ``folder/<model>/r<repeat>_f<fold>.npz`` every ``every`` epochs and
         resume from it when the job is run again after a kill.
+    seed_by_repeat : bool, default=False
+        Give the estimator ``random_state=repeat`` instead (the archive's
+        resamples: tsml-eval seeds resample ``r``'s estimator with ``r``).
     parent_pid : int, optional
         The process that runs the benchmark.  A local worker process (not
         that one) watches it and exits when it is gone, so that killing a run
@@ -303,7 +307,7 @@ def run_job(
     train = np.asarray(train)
     test = np.asarray(test)
     est = clone(estimator)
-    random_state = job_seed(seed, model, repeat, fold)
+    random_state = int(repeat) if seed_by_repeat else job_seed(seed, model, repeat, fold)
     _set_random_state(est, random_state)
     X_train, y_train = take_rows(data.X, train), data.y[train]
     selection = selection_of(est)
@@ -505,12 +509,13 @@ def _params_record(estimator) -> dict:
 # execution engines
 # ---------------------------------------------------------------------------
 def _execute(tasks: list[tuple], data: BenchmarkData, *, seed: int, n_jobs: int, scheduler, return_estimator: bool,
-             also_held_out: bool = False, checkpoint: tuple | None = None) -> Iterator[JobResult]:
+             also_held_out: bool = False, checkpoint: tuple | None = None,
+             seed_by_repeat: bool = False) -> Iterator[JobResult]:
     """Run ``tasks`` = [(name, estimator, repeat, fold, train, test)], yield results as they finish."""
     if not tasks:
         return
     kwargs = {"seed": seed, "return_estimator": return_estimator, "also_held_out": also_held_out,
-              "checkpoint": checkpoint}
+              "checkpoint": checkpoint, "seed_by_repeat": seed_by_repeat}
     if scheduler is None and (n_jobs == 1 or len(tasks) == 1):
         for name, est, r, f, train, test in tasks:
             yield run_job(est, data, train, test, model=name, repeat=r, fold=f, **kwargs)
@@ -587,7 +592,10 @@ def run_benchmark(
     folds : str or None, default="predefined"
         ``"predefined"`` (the dataset's own folds) or ``"KxR"`` (e.g.
         ``"5x2"``: :class:`RepeatedStratifiedRegressionKFold` with K folds,
-        R repeats, strata of 20, shuffled with ``seed``).  None: the
+        R repeats, strata of 20, shuffled with ``seed``), ``"fixed"`` (the
+        dataset's own train/test split) or ``"resamples:N"`` (tsml-eval's
+        resamples of it, :class:`~tserbench.evaluation.splitters.ArchiveResamples`;
+        the estimator of resample ``r`` gets ``random_state=r``).  None: the
         dataset's folds if it has some, else ``"5x1"``.
     seed : int, default=0
         Seed of the fold shuffles and, through :func:`job_seed`, of every model.
@@ -641,7 +649,9 @@ def run_benchmark(
     resolved = resolve_models(models, params)
     data = load_benchmark_data(dataset, variant=variant, dataset_params=dataset_params)
     resolved = _apply_dataset_defaults(resolved, data.model_defaults, params or {})
-    splitter = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name))
+    splitter = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name),
+                             test_mask=data.test_mask)
+    seed_by_repeat = bool(getattr(splitter, "seeds_estimator_by_repeat", False))
     splits = list(splitter.split_with_repeat(data.X, data.y))
 
     out = _result_folder(out, data.name)
@@ -662,8 +672,10 @@ def run_benchmark(
         "host": platform.node(),
         "environment": environment(),
     }
-    if splitter.protocol != "predefined":
+    if hasattr(splitter, "bin_size"):
         run_info["bin_size"] = splitter.bin_size
+    if seed_by_repeat:
+        run_info["estimator_seed"] = "the resample number (tsml-eval's convention)"
     with store.writer():  # one writer per store: a second run is refused before it writes anything
         store.remove_stale_temp_files()  # half-written files of a killed run (never read: no valid name)
         # refuse a run that would mix results before anything is written (run.json, params.json)
@@ -708,7 +720,7 @@ def run_benchmark(
         try:
             for result in _execute(
                 tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
-                also_held_out=also_held_out,
+                also_held_out=also_held_out, seed_by_repeat=seed_by_repeat,
                 checkpoint=None if checkpoint_every is None else (str(store.out.resolve() / ".checkpoints"), int(checkpoint_every)),
             ):
                 if save_models:

@@ -25,7 +25,9 @@ from tserbench.exceptions import ConfigError
 __all__ = [
     "RepeatedStratifiedRegressionKFold",
     "PredefinedFolds",
+    "ArchiveResamples",
     "parse_folds",
+    "parse_archive_folds",
     "make_splitter",
     "regression_strata",
 ]
@@ -254,6 +256,101 @@ class PredefinedFolds(BaseCrossValidator):
         return "predefined"
 
 
+class ArchiveResamples(BaseCrossValidator):
+    """The TSER archive's protocol: its fixed train/test split, then tsml-eval's resamples.
+
+    Resample 0 is the dataset's own split.  Resample ``r > 0`` pools the
+    training and test instances (training ones first, as the archive's files
+    list them), shuffles their indices with ``numpy.random.RandomState(r)``
+    and cuts them at the original training size: exactly
+    ``tsml_eval.utils.resampling.resample_data_indices(y_train, y_test, r)``
+    as ``tsml_eval.experiments.load_experiment_data`` uses it, so a row is
+    paired resample by resample with the archive's published results.  The
+    runner seeds the estimator of resample ``r`` with ``r``, as tsml-eval
+    does.  Written here, not imported: tsml-eval is not a dependency, and its
+    ten lines are pinned by a test against the permutation they produce.
+
+    Parameters
+    ----------
+    test_mask : array-like of bool, shape (n_instances,)
+        True for the instances of the dataset's test split.
+    n_resamples : int, default=1
+        1 is the fixed split alone (``--folds fixed``).
+
+    Examples
+    --------
+    >>> from tserbench.evaluation.splitters import ArchiveResamples
+    >>> cv = ArchiveResamples([False, False, False, True, True], n_resamples=2)
+    >>> [(r, tr.tolist(), te.tolist()) for r, _, tr, te in cv.split_with_repeat()]
+    [(0, [0, 1, 2], [3, 4]), (1, [2, 1, 4], [0, 3])]
+    """
+
+    #: the runner seeds each job's estimator with its resample number (tsml-eval's convention)
+    seeds_estimator_by_repeat = True
+
+    def __init__(self, test_mask, n_resamples: int = 1):
+        self.test_mask = test_mask
+        self.n_resamples = n_resamples
+
+    def _mask(self) -> np.ndarray:
+        mask = np.asarray(self.test_mask, dtype=bool)
+        if mask.ndim != 1 or not mask.any() or mask.all():
+            raise ValueError("test_mask must be 1-D with both training and test instances")
+        if not isinstance(self.n_resamples, (int, np.integer)) or self.n_resamples < 1:
+            raise ValueError(f"n_resamples must be a positive integer, got {self.n_resamples!r}")
+        return mask
+
+    def split_with_repeat(self, X=None, y=None, groups=None) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        """Generate ``(resample, 0, train_index, test_index)`` for each resample."""
+        mask = self._mask()
+        if X is not None and _n_instances(X) != len(mask):
+            raise ValueError(f"X has {_n_instances(X)} instances but test_mask has {len(mask)}")
+        # the archive's order: training instances first, then test ones
+        order = np.r_[np.flatnonzero(~mask), np.flatnonzero(mask)]
+        n_train = int((~mask).sum())
+        yield 0, 0, order[:n_train], order[n_train:]
+        for r in range(1, int(self.n_resamples)):
+            indices = np.arange(len(mask), dtype=int)
+            np.random.RandomState(r).shuffle(indices)
+            yield r, 0, order[indices[:n_train]], order[indices[n_train:]]
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):
+        for _, _, _, test in self.split_with_repeat(X, y, groups):
+            yield test
+
+    def split(self, X=None, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Generate ``(train_index, test_index)`` for each resample."""
+        for _, _, train, test in self.split_with_repeat(X, y, groups):
+            yield train, test
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """Return the number of resamples."""
+        return int(self.n_resamples)
+
+    @property
+    def protocol(self) -> str:
+        """``"fixed"`` or ``"resamples:N"``."""
+        return "fixed" if int(self.n_resamples) == 1 else f"resamples:{int(self.n_resamples)}"
+
+
+_RESAMPLES = re.compile(r"^\s*resamples:(\d+)\s*$", re.IGNORECASE)
+
+
+def parse_archive_folds(spec) -> int | None:
+    """The number of resamples of ``"fixed"`` (1) or ``"resamples:N"`` (N); None for other specs."""
+    if not isinstance(spec, str):
+        return None
+    if spec.strip().lower() == "fixed":
+        return 1
+    match = _RESAMPLES.match(spec)
+    if not match:
+        return None
+    n = int(match.group(1))
+    if n < 1:
+        raise ConfigError(f"folds {spec!r}: need at least 1 resample")
+    return n
+
+
 def parse_folds(spec: str) -> tuple[int, int] | None:
     """Parse a ``--folds`` value: ``"predefined"`` -> ``None``, ``"KxR"`` -> ``(K, R)``.
 
@@ -272,19 +369,23 @@ def parse_folds(spec: str) -> tuple[int, int] | None:
         On anything else, or K < 2, or R < 1.
     """
     if not isinstance(spec, str):
-        raise ConfigError(f"folds must be 'predefined' or 'KxR' (e.g. '5x2'), got {spec!r}")
-    if spec.strip().lower() == "predefined":
+        raise ConfigError(f"folds must be {_SPECS}, got {spec!r}")
+    if spec.strip().lower() == "predefined" or parse_archive_folds(spec) is not None:
         return None
     match = _KXR.match(spec)
     if not match:
-        raise ConfigError(f"folds must be 'predefined' or 'KxR' (e.g. '5x2'), got {spec!r}")
+        raise ConfigError(f"folds must be {_SPECS}, got {spec!r}")
     k, r = int(match.group(1)), int(match.group(2))
     if k < 2 or r < 1:
         raise ConfigError(f"folds {spec!r}: need at least 2 folds and 1 repeat")
     return k, r
 
 
-def make_splitter(spec: str | None, *, folds=None, random_state=None, bin_size: int = 20, dataset: str = "the dataset"):
+_SPECS = "'predefined', 'KxR' (e.g. '5x2'), 'fixed' or 'resamples:N' (e.g. 'resamples:30')"
+
+
+def make_splitter(spec: str | None, *, folds=None, random_state=None, bin_size: int = 20, dataset: str = "the dataset",
+                  test_mask=None):
     """Build the splitter of a ``--folds`` value.
 
     Parameters
@@ -300,13 +401,21 @@ def make_splitter(spec: str | None, *, folds=None, random_state=None, bin_size: 
         Strata size of the ``KxR`` splitter.
     dataset : str
         Dataset name, for the error message.
+    test_mask : array-like of bool or None
+        The dataset's own train/test split (needed for ``"fixed"`` and
+        ``"resamples:N"``).
 
     Returns
     -------
-    PredefinedFolds or RepeatedStratifiedRegressionKFold
+    PredefinedFolds, RepeatedStratifiedRegressionKFold or ArchiveResamples
     """
     if spec is None:
         spec = "predefined" if folds is not None else "5x1"
+    n_resamples = parse_archive_folds(spec)
+    if n_resamples is not None:
+        if test_mask is None:
+            raise ConfigError(f"{dataset} has no train/test split of its own; use folds='5x1' (KxR) instead")
+        return ArchiveResamples(np.asarray(test_mask, dtype=bool), n_resamples=n_resamples)
     parsed = parse_folds(spec)
     if parsed is None:
         if folds is None:

@@ -159,6 +159,16 @@ _BUILTIN: tuple[ModelInfo, ...] = (
         rocket_transform="minirocket",
         random_state=0,
     ),
+    # ROCKET as the TSER archive's published rows run it (Guijo-Rubio et al.
+    # 2024: 10 000 kernels + ridge with a CV'd alpha), for paired comparisons.
+    _info(
+        "rocket",
+        "RocketRegressor",
+        "classical",
+        "sktime ROCKET features (10 000 kernels) + RidgeCV, the archive's ROCKET",
+        False,
+        module="sktime.regression.kernel_based",
+    ),
     # An additional named model (issue 6), not one of the paper's: the mean of
     # the two best classical rows of the committed DG22 leaderboard.  sktime
     # has no averaging ensemble for regressors, hence tserbench's MeanRegressor.
