@@ -393,7 +393,9 @@ def test_a_committed_board_is_carried_onto_a_new_one(tmp_path, monkeypatch):
     shutil.rmtree(full)  # the store behind the committed board is gone
     raw = make_fake_results(tmp_path / "raw", models={"dg22-bilstm2p": 0.1}, variant="raw", **kw)
     board = tmp_path / "board"
+    committed = (board / "oof" / "gru.csv").read_bytes()
     assert main(["leaderboard", str(board), str(raw), "-o", str(board)], monkeypatch) == 0
+    assert (board / "oof" / "gru.csv").read_bytes() == committed  # carried OOF files are rewritten byte for byte
     doc = json.loads((board / "leaderboard.json").read_text())
     by = {r["model"]: r for r in doc["rows"]}
     assert set(by) == {"gru", "fcn", "dg22-bilstm2p@raw"}

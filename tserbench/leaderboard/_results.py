@@ -180,7 +180,8 @@ def read_board(path: str | Path) -> CarriedBoard:
         f = root / "oof" / f"{row['model']}.csv"
         if not f.is_file():
             raise DataError(f"row {row['model']}: its out-of-fold predictions are missing", f)
-        frame = pd.read_csv(f, dtype={"source_id": "int64", "repeat": "int64", "fold": "int64"})  # ids > 2**53: never float
+        frame = pd.read_csv(f, dtype={"source_id": "int64", "repeat": "int64", "fold": "int64"},  # ids > 2**53: never float
+                            float_precision="round_trip")  # rewritten byte for byte
         if list(frame.columns[: len(OOF_COLUMNS)]) != list(OOF_COLUMNS) or frame[["y_true", "y_pred"]].isna().any().any():
             raise DataError(f"row {row['model']}: malformed out-of-fold predictions", f)
         if row.get("n_predictions") is not None and len(frame) != row["n_predictions"]:
