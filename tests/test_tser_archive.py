@@ -6,6 +6,8 @@ import csv
 import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from tserbench.evaluation import ResultStore, run_benchmark
@@ -40,3 +42,47 @@ def test_rocket_on_covid3month_reproduces_the_published_resamples(tmp_path):
     for job in jobs:
         assert job["metrics"]["val"]["rmse"] == pytest.approx(published[job["repeat"]], rel=1e-6)
         assert job["n_train"] == 140 and job["n_val"] == 61
+    # the leaderboard shows the published rows beside it, paired resample by resample
+    from tserbench.leaderboard import collect
+
+    doc = collect(out, data_home=os.environ["TSERBENCH_DATA"]).doc
+    by = {r["model"]: r for r in doc["rows"]}
+    pub = by["ROCKET (published)"]
+    assert pub["kind"] == "published-resamples" and pub["rank"] is None and pub["resample0"] == published[0]
+    assert len([r for r in doc["rows"] if r["kind"] == "published-resamples"]) == 21  # the paper's 21 regressors
+    pc = by["rocket"]["paired_vs_archive"]["ROCKET (published)"]
+    assert pc["comparable"] and pc["n_folds"] == 2 and abs(pc["rmse"]["mean_diff"]) < 1e-6
+
+
+def test_published_rows_and_pairing_from_a_fake_data_home(tmp_path, monkeypatch):
+    """Without the real files: rows from any file of the manifest, the longest experiment wins, pairing by resample."""
+    from tserbench.data._manifest import sha256_file
+    from tserbench.exceptions import DataError
+    from tserbench.leaderboard import archive
+
+    folder = tmp_path / "tsml_eval_tser_results"
+    (folder / "5.A.1").mkdir(parents=True)
+    (folder / "5.B").mkdir()
+    (folder / "5.A.1" / "ROCKET_rmse.csv").write_text("folds:,0,1\nCovid3Month,0.5,0.6\nOther,9,9\n")
+    (folder / "5.B" / "ROCKET_rmse.csv").write_text("folds:,0,1,2\nCovid3Month,0.5,0.6,0.7\n")
+    (folder / "5.B" / "TSF_rmse.csv").write_text("folds:,0,1,2\nCovid3Month,0.4,0.4,0.4\n")
+    files = [{"name": n, "sha256": sha256_file(folder / n)} for n in
+             ("5.A.1/ROCKET_rmse.csv", "5.B/ROCKET_rmse.csv", "5.B/TSF_rmse.csv")]
+    manifest = {"directory": folder.name, "archive_names": {"covid3month": "Covid3Month"}, "files": files,
+                "citation": "Guijo-Rubio et al. 2024", "upstream": {"commit": "b7166541" * 5, "path": "results"}}
+    monkeypatch.setattr(archive, "_manifest", lambda: manifest)
+    pub = archive.read_published("covid3month", tmp_path)
+    assert pub["ROCKET"]["experiment"] == "5.B" and pub["ROCKET"]["rmse"] == [0.5, 0.6, 0.7]
+    assert archive.published_rows("rrab-synthetic", "resamples:2", tmp_path) == []
+    assert archive.published_rows("covid3month", "5x1", tmp_path) == []
+    rows = {r["model"]: r for r in archive.published_rows("covid3month", "resamples:2", tmp_path)}
+    assert rows["ROCKET (published)"]["val"]["rmse"]["value"] == pytest.approx(0.55)
+    assert rows["TSF (published)"]["resample0"] == 0.4
+    oof = pd.DataFrame({"source_id": np.arange(4), "repeat": [0, 0, 1, 1], "fold": 0,
+                        "y_true": [0.0, 0.0, 0.0, 0.0], "y_pred": [0.4, -0.4, 0.5, 0.5]})
+    pc = archive.paired_by_resample(archive.resample_rmse(oof), pub["ROCKET"]["rmse"], reference="ROCKET")
+    assert pc["comparable"] and pc["rmse"]["diff"] == pytest.approx([-0.1, -0.1]) and pc["rmse"]["n_better"] == 2
+    # a published file that was changed is refused, naming it
+    (folder / "5.B" / "TSF_rmse.csv").write_text("folds:,0,1,2\nCovid3Month,0.1,0.1,0.1\n")
+    with pytest.raises(DataError, match="TSF_rmse.csv"):
+        archive.read_published("covid3month", tmp_path)

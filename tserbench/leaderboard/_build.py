@@ -154,6 +154,26 @@ def _carried_row(row: dict, oof: pd.DataFrame, board: CarriedBoard, row_id: str)
     return new
 
 
+def _add_archive_rows(lb: Leaderboard, rows: list[dict], dataset: str, protocol: str, data_home) -> None:
+    """The archive's published rows for an archive dataset run under its protocol, each harness row paired with them."""
+    from tserbench.leaderboard import archive
+
+    try:
+        published = archive.published_rows(dataset, protocol, data_home)
+    except DataError as exc:
+        msg = f"the archive's published rows left out: {exc}"
+        warnings.warn(msg, stacklevel=3)
+        lb.doc["notes"].append(msg)
+        return
+    for row in rows:
+        if row["kind"] == "harness" and published:
+            mine = archive.resample_rmse(lb.oof[row["model"]])
+            row["paired_vs_archive"] = {
+                pub["model"]: archive.paired_by_resample(mine, pub["published_rmse"], reference=pub["model"])
+                for pub in published}
+    rows.extend(published)
+
+
 def _command(run: dict, model: str | None = None) -> str | None:
     """The command that produced ``model``'s results.
 
@@ -380,6 +400,7 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
             rows.append(pub)
             lb.oof[baselines.PUBLISHED_MODEL] = pub_oof
         rows.extend(baselines.paper_rows(dataset))
+    _add_archive_rows(lb, rows, dataset, protocol, data_home)
     optimism = _optimism(lb, rows)
     if optimism is not None:
         lb.doc["selection_optimism"] = optimism

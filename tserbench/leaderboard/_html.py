@@ -30,7 +30,7 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
 tr.harness td{background:#fff}tr.published-oof td{background:#eef5ff}tr.paper-reported td{background:#fbf6e9;
 color:#555}
 .kind{font-size:.8em;padding:1px 6px;border-radius:8px;color:#fff}
-.k-harness{background:#2a7d2e}.k-published-oof{background:#1f5fa8}.k-paper-reported{background:#9a6b00}
+.k-harness{background:#2a7d2e}.k-published-oof{background:#1f5fa8}.k-paper-reported{background:#9a6b00}.k-published-resamples{background:#6a3d9a}
 .meta{color:#555;font-size:.9em}code{background:#f4f4f4;padding:1px 4px;border-radius:3px;
 font-size:.92em;white-space:pre-wrap;word-break:break-all}
 img{max-width:100%;height:auto;border:1px solid #eee;margin:6px 0}
@@ -244,6 +244,13 @@ def to_html(lb) -> str:
         body.append('<p class="meta">Δ = model − the inner-selected retrain of DG22\'s architecture per fold '
                     "(negative: the model is better).</p>")
         body.append(_table(R.PAIRED_HEADER, [[_esc(c) for c in row] for row in honest], left=2))
+
+    archive_rows = R.archive_cells(doc)
+    if archive_rows:
+        body.append("<h2>Paired resample-by-resample comparison against the archive's published results</h2>")
+        body.append('<p class="meta">The same splits (tsml-eval\'s resampling): Δ = model − published test RMSE '
+                    "per resample (negative: the model is better).</p>")
+        body.append(_table(R.ARCHIVE_HEADER, [[_esc(c) for c in row] for row in archive_rows], left=2))
 
     oofs = {m: o for m, o in lb.oof.items() if len(o)}
     if oofs:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from tserbench.leaderboard._metrics import METRIC_NAMES
@@ -14,6 +15,7 @@ KIND_LABELS = {
     "harness": "harness (ours)",
     "published-oof": "published OOF (DG22, re-scored)",
     "paper-reported": "paper-reported (quoted)",
+    "published-resamples": "published resamples (archive)",
 }
 
 
@@ -117,6 +119,25 @@ def paired_cells(doc: dict, key: str = "paired_vs_published") -> list[list[str]]
 
 PAIRED_HEADER = ["model", "reference", "folds", "Δ RMSE (mean)", "folds better", "Wilcoxon p",
                  "t-test p", "Δ MAE (mean)", "Wilcoxon p (MAE)", "t-test p (MAE)"]
+
+ARCHIVE_HEADER = ["model", "published", "resamples", "model RMSE (mean)", "published RMSE (mean)",
+                  "Δ RMSE (mean)", "resamples better", "Wilcoxon p", "t-test p"]
+
+
+def archive_cells(doc: dict) -> list[list[str]]:
+    """Rows of the resample-by-resample table: every harness row against every published archive row."""
+    out = []
+    for row in doc["rows"]:
+        for ref, pc in sorted((row.get("paired_vs_archive") or {}).items()):
+            if not pc.get("comparable"):
+                out.append([row["model"], ref, "—", f"not comparable: {pc['reason']}", "", "", "", "", ""])
+                continue
+            r = pc["rmse"]
+            out.append([row["model"], ref, str(pc["n_folds"]), fmt(float(np.mean(r["model"]))),
+                        fmt(float(np.mean(r["reference"]))), f"{r['mean_diff']:+.4f}",
+                        f"{r['n_better']}/{pc['n_folds']}", fmt_p(r["wilcoxon_p"]), fmt_p(r["ttest_p"])])
+    return out
+
 
 OPTIMISM_HEADER = ["fold", "RMSE, epoch picked on the test fold", "RMSE, epoch picked on the inner split",
                    "Δ (test − inner)"]
@@ -273,6 +294,12 @@ def to_markdown(lb) -> str:
         parts += ["", f"## Paired fold-wise comparison against the honest DG22 retrain ({doc.get('honest_reference')})",
                   "", "Δ = model − the inner-selected retrain of DG22's architecture per fold (negative: the "
                   "model is better).", "", _md_table(PAIRED_HEADER, honest_cells)]
+    archive_rows = archive_cells(doc)
+    if archive_rows:
+        parts += ["", "## Paired resample-by-resample comparison against the archive's published results", "",
+                  "Each harness row's test RMSE on resample r against the published RMSE of resample r (the same "
+                  "split: tsml-eval's resampling; Δ = model − published, negative: the model is better).", "",
+                  _md_table(ARCHIVE_HEADER, archive_rows)]
     notes = [r for r in main_rows(doc) if r["kind"] != "harness" and (r.get("note") or r.get("source"))]
     if notes:
         parts += ["", "## Baselines: sources and notes", ""]
