@@ -224,3 +224,27 @@ def test_fetched_files_are_readable_partial_downloads_cleaned_and_corrupt_files_
     by_name = {r["name"]: r for r in file_status("rrab-gaia-dg22", home)}
     assert by_name["dekany2022_bilstm_oof_val.dat"]["present"] is False
     assert by_name["dekany2022_bilstm_oof_val.dat"]["corrupt"] is True
+
+
+def test_fetch_the_archive_published_results(tmp_path, monkeypatch):
+    """`tserbench datasets fetch tsml-eval-tser-results`: every file from its pinned URL, verified (offline: served
+    from the copy in $TSERBENCH_DATA)."""
+    import os
+
+    from tserbench.leaderboard import archive
+
+    env = os.environ.get("TSERBENCH_DATA")
+    copy = Path(env or "/nonexistent") / "tsml_eval_tser_results"
+    if not copy.is_dir():
+        pytest.skip("real data: TSERBENCH_DATA with tsml_eval_tser_results not set (CI sets it)")
+    served = []
+
+    def opener(url, **kw):
+        assert url.startswith("https://raw.githubusercontent.com/time-series-machine-learning/tsml-eval/b7166541")
+        served.append(url)
+        return open(copy / url.split("/results/", 1)[1], "rb")
+
+    monkeypatch.setattr(fetch_mod, "_urlopen", opener)
+    folder = fetch("tsml-eval-tser-results", data_home=tmp_path)
+    assert len(served) == 45 and folder == tmp_path / "tsml_eval_tser_results"
+    assert archive.read_published("covid3month", tmp_path)["ROCKET"]["rmse"][0] == pytest.approx(0.0388925990)

@@ -22,7 +22,8 @@ def register(subparsers) -> None:
     p_info.set_defaults(func=_cmd_info)
 
     p_fetch = sub.add_parser("fetch", help="download a dataset's files into the data home and verify them")
-    p_fetch.add_argument("name", help="dataset name (see `tserbench datasets list`)")
+    p_fetch.add_argument("name", help="dataset name (see `tserbench datasets list`), or tsml-eval-tser-results "
+                         "(the TSER archive's published results, shown as rows on archive leaderboards)")
     p_fetch.add_argument("--data-home", default=None, help="data home (default: $TSERBENCH_DATA or ~/.cache/tserbench)")
     p_fetch.add_argument("--force", action="store_true", help="download again even if the files are present")
     p_fetch.set_defaults(func=_cmd_fetch)

@@ -34,10 +34,17 @@ _TIMEOUT_S = 60
 _urlopen: Callable[..., Any] = urllib.request.urlopen
 
 
+#: Public files that are not datasets but are fetched like them: published
+#: results the leaderboard shows as reference rows.
+REFERENCE_FILES: dict[str, str] = {"tsml-eval-tser-results": "tsml_eval_tser_results.json"}
+
+
 def dataset_manifest(name: str) -> dict[str, Any] | None:
-    """The manifest of a registered dataset, or None if it has no files."""
+    """The manifest of a registered dataset (or of a set of :data:`REFERENCE_FILES`), or None if it has no files."""
     from tserbench.datasets._registry import dataset_info
 
+    if name in REFERENCE_FILES:
+        return load_manifest(REFERENCE_FILES[name])
     info = dataset_info(name)
     return None if info.manifest is None else load_manifest(info.manifest)
 
