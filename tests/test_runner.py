@@ -336,7 +336,7 @@ def main(monkeypatch):
 def test_cli_errors_are_one_line(main, capsys):
     assert main(["run", "--folds", "5y2", "--out", "/nonexistent/never-written"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("tserbench: error: folds must be 'predefined' or 'KxR'") and "Traceback" not in err
+    assert err.startswith("tserbench: error: folds must be 'predefined', 'KxR' (e.g. '5x2'), 'fixed' or 'resamples:N'") and "Traceback" not in err
     assert main(["run", "--scheduler", "localhost:8786"]) == 2
     assert "tcp://HOST:PORT" in capsys.readouterr().err
 

@@ -167,6 +167,11 @@ SEARCH_SPACES: Mapping[str, Mapping[str, Distribution]] = _freeze(
             "num_kernels": Categorical((2_000, 5_000, 10_000)),
             "max_dilations_per_kernel": Int(16, 64, log=True),
         },
+        # sktime RocketRegressor (ROCKET, the archive's): the kernel count around
+        # its published 10 000; RidgeCV picks its own alpha.
+        "rocket": {
+            "num_kernels": Categorical((2_000, 5_000, 10_000, 20_000)),
+        },
         # MeanRegressor of the two: its members' parameters, nested.
         "mean-minirocket-fourier-gb": {
             "minirocket__num_kernels": Categorical((2_000, 5_000, 10_000)),
