@@ -416,3 +416,11 @@ def test_a_committed_board_is_carried_onto_a_new_one(tmp_path, monkeypatch):
     (board / "oof" / "fcn.csv").write_text(OOF_HEADER + "\n")
     with pytest.raises(DataError, match="fcn"):
         collect([board, raw])
+
+
+def test_a_job_file_that_is_not_a_record_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    res = make_fake_results(tmp_path / "res", models={"gru": 0.1}, n_stars=40, n_folds=2, history=False)
+    (res / "gru" / "r0_f0.json").write_text("[]")
+    assert main(["leaderboard", str(res), "-o", str(tmp_path / "lb")], monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "r0_f0.json: not a job record" in err and err.count("\n") == 1 and "Traceback" not in err

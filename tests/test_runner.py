@@ -461,10 +461,16 @@ def test_one_writer_per_store_and_a_refused_run_leaves_no_trace(tmp_path):
     (["--dataset-param", "n_stars=abc"], "dataset 'rrab-synthetic': invalid literal"),
     (["--seed", "-1"], "seed must be an integer >= 0"),
     (["--models", "fourier-gb", "--params-from", '{"fourier-gb": {"max_iter": 0}}'], "model 'fourier-gb': The 'max_iter'"),
+    (["--params-from", '{"fourier-linear": {"alpha": "lots"}}'], "The 'alpha' parameter of Ridge must be a float"),
+    (["--params-from", "{tmp}/binary.json"], "binary.json: not a text file"),
+    (["--out", "{tmp}/a-file"], "a-file: a file, not a folder"),
 ])
 def test_bad_run_input_is_one_line_with_exit_2(tmp_path, capsys, argv, message):
     from tserbench.cli import main
 
+    (tmp_path / "binary.json").write_bytes(bytes(range(256)))
+    (tmp_path / "a-file").write_text("not a folder")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     base = ["run", "--dataset-param", "n_stars=40", "--quiet", "--no-leaderboard", "--out", str(tmp_path / "o")]
     if "--models" not in argv:
         base += ["--models", "fourier-linear"]

@@ -143,13 +143,12 @@ def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
         for model in models:
             pfile = path / model / "params.json"
             if pfile.exists():
-                with open(pfile, encoding="utf-8") as fh:
-                    found[model] = json.load(fh)
+                found[model] = _read_json(pfile)
         if not found:
             raise ConfigError(f"{path}: no <model>/params.json for any of {', '.join(models)}")
         return found
     elif path.is_file():
-        source, text = str(path), path.read_text(encoding="utf-8")
+        source, text = str(path), _read_text(path)
     elif "://" in spec:  # STORAGE_URL:STUDY, the best trial of a `tserbench tune` study
         from tserbench.tuning import load_params
 
@@ -164,6 +163,23 @@ def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
         raise ConfigError(f"{source}: expected {{model: {{param: value}}}}")
     _check_params_keys(obj, models, source)
     return {m: obj[m] for m in models if m in obj}
+
+
+def _read_text(path: Path) -> str:
+    """A parameter file's text; a binary or unreadable file is a one-line error naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (expected JSON {{model: {{param: value}}}})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
 
 
 def _check_params_keys(obj: dict, models: list[str], source: str) -> None:

@@ -273,7 +273,13 @@ class ResultStore:
 
     def read_jobs(self, model: str) -> list[dict]:
         """Return the records of every finished job of ``model``, sorted by (repeat, fold)."""
-        return [self._read_json(path) for _, _, path in self._job_files(model)]
+        records = []
+        for _, _, path in self._job_files(model):
+            record = self._read_json(path)
+            if not isinstance(record, dict):  # e.g. a file holding [] : damaged, not a job record
+                raise DataError(f"not a job record (a JSON {type(record).__name__}, expected an object)", path=path)
+            records.append(record)
+        return records
 
     def read_oof(self, model: str) -> pd.DataFrame:
         """Concatenate the out-of-fold predictions of every finished job.
