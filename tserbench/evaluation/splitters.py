@@ -70,7 +70,27 @@ def regression_strata(y, bin_size: int = 20, min_count: int = 1) -> np.ndarray:
     return labels
 
 
-class RepeatedStratifiedRegressionKFold(BaseCrossValidator):
+class _RepeatSplitter(BaseCrossValidator):
+    """A splitter defined by ``split_with_repeat`` (``(repeat, fold, train, test)`` tuples).
+
+    ``split`` and sklearn's ``_iter_test_indices`` are derived from it, once
+    for the three splitters here.
+    """
+
+    def split_with_repeat(self, X=None, y=None, groups=None) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        raise NotImplementedError
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):  # BaseCrossValidator API
+        for _, _, _, test in self.split_with_repeat(X, y, groups):
+            yield test
+
+    def split(self, X=None, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Generate ``(train_index, test_index)`` in the order of :meth:`split_with_repeat`."""
+        for _, _, train, test in self.split_with_repeat(X, y, groups):
+            yield train, test
+
+
+class RepeatedStratifiedRegressionKFold(_RepeatSplitter):
     """Repeated K-fold stratified on a continuous target (M24's protocol).
 
     The targets are sorted and cut into bins of ``bin_size`` instances
@@ -156,10 +176,6 @@ class RepeatedStratifiedRegressionKFold(BaseCrossValidator):
         for i, (train, test) in enumerate(inner.split(np.zeros(n), strata)):
             yield i // self.n_splits, i % self.n_splits, train, test
 
-    def _iter_test_indices(self, X=None, y=None, groups=None):  # BaseCrossValidator API
-        for _, _, _, test in self.split_with_repeat(X, y, groups):
-            yield test
-
     def split(self, X, y, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Generate ``(train_index, test_index)``, repeat after repeat.
 
@@ -186,7 +202,7 @@ class RepeatedStratifiedRegressionKFold(BaseCrossValidator):
         return f"{self.n_splits}x{self.n_repeats}"
 
 
-class PredefinedFolds(BaseCrossValidator):
+class PredefinedFolds(_RepeatSplitter):
     """Splitter from a fold array: instance ``i`` is validated in fold ``folds[i]``.
 
     Like :class:`sklearn.model_selection.PredefinedSplit`, but the fold
@@ -236,15 +252,6 @@ class PredefinedFolds(BaseCrossValidator):
             test = folds == label
             yield 0, int(label), idx[~test], idx[test]
 
-    def _iter_test_indices(self, X=None, y=None, groups=None):
-        for _, _, _, test in self.split_with_repeat(X, y, groups):
-            yield test
-
-    def split(self, X=None, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Generate ``(train_index, test_index)`` for each fold label, ascending."""
-        for _, _, train, test in self.split_with_repeat(X, y, groups):
-            yield train, test
-
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
         """Return the number of distinct non-negative fold labels."""
         folds = self._labels()
@@ -256,7 +263,7 @@ class PredefinedFolds(BaseCrossValidator):
         return "predefined"
 
 
-class ArchiveResamples(BaseCrossValidator):
+class ArchiveResamples(_RepeatSplitter):
     """The TSER archive's protocol: its fixed train/test split, then tsml-eval's resamples.
 
     Resample 0 is the dataset's own split.  Resample ``r > 0`` pools the
@@ -313,15 +320,6 @@ class ArchiveResamples(BaseCrossValidator):
             indices = np.arange(len(mask), dtype=int)
             np.random.RandomState(r).shuffle(indices)
             yield r, 0, order[indices[:n_train]], order[indices[n_train:]]
-
-    def _iter_test_indices(self, X=None, y=None, groups=None):
-        for _, _, _, test in self.split_with_repeat(X, y, groups):
-            yield test
-
-    def split(self, X=None, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Generate ``(train_index, test_index)`` for each resample."""
-        for _, _, train, test in self.split_with_repeat(X, y, groups):
-            yield train, test
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
         """Return the number of resamples."""
