@@ -13,6 +13,7 @@ _EXPORTS = {
     "RRabSynthetic": "tserbench.datasets._rrab",
     "clear_cache": "tserbench.datasets._rrab",
     "Covid3Month": "tserbench.datasets._covid",
+    "TSFileDataset": "tserbench.datasets._tsfile",
     "DatasetInfo": "tserbench.datasets._registry",
     "get_dataset": "tserbench.datasets._registry",
     "list_datasets": "tserbench.datasets._registry",

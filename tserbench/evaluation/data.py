@@ -89,8 +89,10 @@ def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params
 
     Parameters
     ----------
-    dataset : str or sktime dataset object
-        A name for :func:`tserbench.datasets.get_dataset`, or an object with
+    dataset : str, path or sktime dataset object
+        A name for :func:`tserbench.datasets.get_dataset`, the path of a
+        ``Name_TRAIN.ts`` file (read with its ``Name_TEST.ts``, see
+        :class:`~tserbench.datasets.TSFileDataset`), or an object with
         ``load("X", "y")`` and optionally ``metadata`` and ``folds``.
     variant : {"full", "spline", "raw"} or None
         Preprocessing variant, passed to the registry as ``variant=``.
@@ -106,6 +108,12 @@ def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params
     dataset_params = dict(dataset_params or {})
     if variant is not None and variant not in VARIANTS:
         raise ConfigError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+    from tserbench.datasets._tsfile import TSFileDataset, is_ts_path
+
+    if is_ts_path(dataset):  # a Name_TRAIN.ts file (and its _TEST.ts partner)
+        if variant not in (None, "full"):
+            raise ConfigError(f"a .ts dataset has no preprocessing variants; drop variant={variant!r}")
+        dataset, variant = TSFileDataset(dataset, **dataset_params), None
     if isinstance(dataset, str):
         from tserbench.datasets import dataset_info, get_dataset
 
