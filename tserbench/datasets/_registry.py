@@ -30,6 +30,10 @@ class DatasetInfo:
         Reference to cite when using it.
     manifest : str or None
         Manifest file (in ``tserbench.manifests``) of a dataset with files to fetch.
+    instance_noun, instances_noun : str
+        What one instance is called on its leaderboards ("star", "series").
+    target_label, target_unit : str
+        The target's name and unit on axes and in text ("[Fe/H]", "dex").
     """
 
     name: str
@@ -39,12 +43,18 @@ class DatasetInfo:
     description: str
     citation: str
     manifest: str | None = None
+    instance_noun: str = "series"
+    instances_noun: str = "series"
+    target_label: str = "target"
+    target_unit: str = ""
 
     def load_class(self) -> type:
         """Import and return the dataset class."""
         module, _, attr = self.cls.rpartition(".")
         return getattr(importlib.import_module(module), attr)
 
+
+_RRAB_WORDS = {"instance_noun": "star", "instances_noun": "stars", "target_label": "[Fe/H]", "target_unit": "dex"}
 
 _REGISTRY: dict[str, DatasetInfo] = {
     info.name: info
@@ -57,6 +67,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
             description="RRab [Fe/H] from Gaia DR2 G light curves + period; DG22's 10 folds",
             citation="Dékány, I. & Grebel, E. K. 2022, ApJS 261, 33",
             manifest="dekany2022_gaia_g.json",
+            **_RRAB_WORDS,
         ),
         DatasetInfo(
             name="rrab-synthetic",
@@ -65,6 +76,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
             kind="synthetic",
             description="synthetic RRab [Fe/H] (Jurcsik & Kovács 1996 φ31 relation), Gaia-like sampling; 5 folds",
             citation="tserbench; relations of Jurcsik & Kovács 1996, A&A 312, 111 and Sandage 1993, AJ 106, 719",
+            **_RRAB_WORDS,
         ),
         DatasetInfo(
             name="tecator",
@@ -73,6 +85,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
             kind="real",
             description="fat content of meat from NIR absorbance spectra (sktime's bundled copy)",
             citation="Borggaard, C. & Thodberg, H. H. 1992, Analytical Chemistry 64, 545",
+            instance_noun="spectrum", instances_noun="spectra", target_label="fat content", target_unit="%",
         ),
         DatasetInfo(
             name="covid3month",
@@ -81,6 +94,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
             kind="real",
             description="COVID-19 death rate from 3 months of daily cases (data bundled with sktime)",
             citation="Tan, C. W. et al. 2021, Data Min. Knowl. Discov. 35, 1032 (Monash TSER archive)",
+            instance_noun="country", instances_noun="countries", target_label="death rate",
         ),
     )
 }

@@ -34,15 +34,8 @@ import pandas as pd
 
 from tserbench.leaderboard._metrics import METRIC_NAMES, score
 
-__all__ = ["HEADLINE", "per_fold_metrics", "summarise_oof", "summarise_jobs", "paired_comparison"]
+__all__ = ["per_fold_metrics", "summarise_oof", "summarise_jobs", "paired_comparison"]
 
-HEADLINE = (
-    "val: pooled out-of-fold metric over all stars of a repeat, averaged over repeats "
-    "(DG22 predefined folds: one repeat, every star once); mean/std: over the per-fold "
-    "values. train: mean over the jobs' training-set metrics. Unweighted unless the "
-    "row says otherwise. wrmse/wmae need weights the OOF files do not carry: for harness rows "
-    "they are the mean over the runner's job records."
-)
 
 
 def _clean(x) -> float | None:

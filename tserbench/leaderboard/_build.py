@@ -15,7 +15,8 @@ import pandas as pd
 from tserbench import _io
 from tserbench.exceptions import ConfigError, DataError
 from tserbench.leaderboard import baselines
-from tserbench.leaderboard._aggregate import HEADLINE, paired_comparison, summarise_jobs, summarise_oof
+from tserbench.leaderboard._aggregate import paired_comparison, summarise_jobs, summarise_oof
+from tserbench.leaderboard._vocabulary import headline, vocabulary
 from tserbench.leaderboard._results import OOF_COLUMNS, CarriedBoard, is_board, read_board, read_results
 
 __all__ = ["Leaderboard", "collect", "build_leaderboard"]
@@ -72,8 +73,12 @@ def _mean_predictor_rmse(oof: pd.DataFrame) -> dict[tuple[int, int], float]:
     return out
 
 
-def _flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None = None) -> tuple[list[str], dict]:
-    """Warnings on a row: folds whose training hit the budget cap, folds no better than the mean predictor."""
+def _flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None = None,
+           splits: str = "folds") -> tuple[list[str], dict]:
+    """Warnings on a row: folds whose training hit the budget cap, folds no better than the mean predictor.
+
+    ``splits`` names the splits in the text ("folds", or "resamples" under the archive's protocols).
+    """
     n = len(per_fold)
     if cap is None:
         cap = sum(1 for j in jobs if j.record.get("stop_reason") == "cap")
@@ -87,9 +92,9 @@ def _flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None = No
             worse += 1
     flags = []
     if cap:
-        flags.append(f"{cap} of {n} folds stopped at the budget cap (not converged)")
+        flags.append(f"{cap} of {n} {splits} stopped at the budget cap (not converged)")
     if worse:
-        flags.append(f"{worse} of {n} folds no better than predicting the training mean")
+        flags.append(f"{worse} of {n} {splits} no better than predicting the training mean")
     return flags, {"folds_at_cap": cap, "folds_worse_than_mean": worse}
 
 
@@ -104,7 +109,7 @@ def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFra
     fits = [j.fit_seconds for j in model.jobs if j.fit_seconds is not None]
     epochs = [j.epochs for j in model.jobs if j.epochs is not None]
     steps = [j.record["steps"] for j in model.jobs if isinstance(j.record.get("steps"), int)]
-    flags, counts = _flags(model.jobs, oof, per_fold)
+    flags, counts = _flags(model.jobs, oof, per_fold, splits=vocabulary(run.get("dataset"), protocol).splits)
     row = {
         "model": model.name,
         "kind": "harness",
@@ -142,7 +147,8 @@ def _carried_row(row: dict, oof: pd.DataFrame, board: CarriedBoard, row_id: str)
     for name in ("wrmse", "wmae"):  # the OOF files do not carry the runner's weights
         if name in (row.get("val") or {}):
             val[name] = row["val"][name]
-    flags, counts = _flags([], oof, per_fold, cap=int(row.get("folds_at_cap") or 0))
+    splits = vocabulary(row.get("dataset"), row.get("protocol")).splits
+    flags, counts = _flags([], oof, per_fold, cap=int(row.get("folds_at_cap") or 0), splits=splits)
     new = {k: v for k, v in row.items() if not k.startswith("paired_vs_")}
     base = row.get("base_model") or row["model"].split("@", 1)[0]
     new.update(
@@ -318,6 +324,7 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
     first_variant = run.get("variant")
     dataset = run.get("dataset", "unknown")
     protocol = _protocol(run)
+    vocab = vocabulary(dataset, protocol)
     lb = Leaderboard(doc={
         "dataset": dataset,
         "protocol": protocol,
@@ -325,7 +332,8 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
         "variants": list(dict.fromkeys(res.run.get("variant") for res in inputs)),
         "dataset_params": run.get("dataset_params") or {},
         "generated_by": generated_by,
-        "headline": HEADLINE,
+        "headline": headline(vocab, protocol),
+        "vocabulary": vocab.to_dict(),
         "run": run,
         "runs": [res.run for res in inputs] if len(inputs) > 1 else None,
         "environments": _environments(stores),

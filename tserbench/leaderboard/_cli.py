@@ -58,12 +58,12 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
     doc = json.loads(path.read_text(encoding="utf-8"))
     table = Table(title=f"{doc['name']}: {doc['dataset']} ({doc['protocol']}), sorted by val RMSE (pooled OOF)")
-    for col in ("rank", "model", "kind", "selection", "val RMSE", "val MAE", "val R²", "folds"):
+    for col in ("rank", "model", "kind", "selection", "val RMSE", "val MAE", "val R²", _render.vocab(doc).splits):
         table.add_column(col, justify="left" if col in ("model", "kind", "selection") else "right")
     for r in _render.main_rows(doc):
         table.add_row(_render.fmt(r.get("rank")), r["model"], r["kind"], r.get("selection") or "—",
                       *(_render.fmt(_render.metric(r, "val", m)) for m in ("rmse", "mae", "r2")),
-                      _render.fmt(r.get("n_folds")))
+                      _render.fmt(_render.n_splits(r)))
     console = Console()
     console.print(table)
     console.print(f"wrote {path.parent}/leaderboard.{{md,csv,json,html}} and oof/")

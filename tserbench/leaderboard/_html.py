@@ -65,7 +65,7 @@ def _grid(n: int, ncols: int = 3, size=(4.2, 3.6)):
     return fig, axes[:n]
 
 
-def _pred_vs_true(oofs: dict[str, pd.DataFrame]) -> str:
+def _pred_vs_true(oofs: dict[str, pd.DataFrame], v) -> str:
     fig, axes = _grid(len(oofs))
     lo = min(min(o["y_true"].min(), o["y_pred"].min()) for o in oofs.values())
     hi = max(max(o["y_true"].max(), o["y_pred"].max()) for o in oofs.values())
@@ -78,7 +78,7 @@ def _pred_vs_true(oofs: dict[str, pd.DataFrame]) -> str:
         else:
             ax.scatter(x, y, s=6, alpha=0.5, color="#1f5fa8", edgecolors="none")
         ax.plot(lim, lim, color="#d62728", lw=1, label="1:1")
-        ax.set(xlim=lim, ylim=lim, xlabel="true [Fe/H]", ylabel="predicted [Fe/H]", title=model, aspect="equal")
+        ax.set(xlim=lim, ylim=lim, xlabel=v.axis(f"true {v.target}"), ylabel=v.axis(f"predicted {v.target}"), title=model, aspect="equal")
         rmse = float(np.sqrt(np.mean((y - x) ** 2)))
         ax.text(0.03, 0.97, f"RMSE {rmse:.4f}\nn = {len(x)}", transform=ax.transAxes, va="top", fontsize=9,
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
@@ -86,7 +86,7 @@ def _pred_vs_true(oofs: dict[str, pd.DataFrame]) -> str:
     return _img(fig, "predicted vs true")
 
 
-def _residuals(oofs: dict[str, pd.DataFrame]) -> str:
+def _residuals(oofs: dict[str, pd.DataFrame], v) -> str:
     fig, axes = _grid(len(oofs), size=(4.2, 2.8))
     res = {m: (o["y_pred"] - o["y_true"]).to_numpy() for m, o in oofs.items()}
     q = max(np.quantile(np.abs(r), 0.995) for r in res.values()) or 1.0
@@ -94,8 +94,8 @@ def _residuals(oofs: dict[str, pd.DataFrame]) -> str:
     for ax, (model, r) in zip(axes, res.items()):
         ax.hist(np.clip(r, -q, q), bins=bins, color="#1f5fa8", alpha=0.8)
         ax.axvline(0, color="k", lw=0.8)
-        ax.set(title=f"{model}  (mean {r.mean():+.3f}, sd {r.std():.3f})", xlabel="predicted − true [dex]",
-               ylabel="stars")
+        ax.set(title=f"{model}  (mean {r.mean():+.3f}, sd {r.std():.3f})", xlabel=v.axis("predicted − true"),
+               ylabel=v.instances)
         ax.title.set_fontsize(9)
     return _img(fig, "residual histograms")
 
@@ -198,10 +198,10 @@ def to_html(lb) -> str:
         c[3] = _kind_badge(r["kind"])
         c[1] = f"<b>{c[1]}</b>" if r["kind"] == "harness" else c[1]
         cells.append(c)
-    body.append(_table(R.MAIN_HEADER, cells, [r["kind"] for r in main], left=4))
+    body.append(_table(R.main_header(doc), cells, [r["kind"] for r in main], left=4))
     note = ("Selection: <b>inner</b> = each fold's epoch picked on an inner split of its training folds "
             "(ranked); <b>held-out (test fold)</b> = picked on the test fold itself, the papers' protocol: "
-            "optimistic, never ranked. ± is the sample standard deviation over folds.")
+            f"optimistic, never ranked. ± is the sample standard deviation over {R.vocab(doc).splits}.")
     if any(r["kind"] == "paper-reported" for r in main):
         note = "Paper-reported rows are quoted, not recomputed, and not ranked. " + note
     body.append(f'<p class="meta">{note}</p>')
@@ -257,9 +257,9 @@ def to_html(lb) -> str:
         order = [r["model"] for r in main if r["model"] in oofs]
         oofs = {m: oofs[m] for m in order}
         body.append("<h2>Predicted vs true (out-of-fold)</h2>")
-        body.append(_pred_vs_true(oofs))
+        body.append(_pred_vs_true(oofs, R.vocab(doc)))
         body.append("<h2>Residuals (out-of-fold)</h2>")
-        body.append(_residuals(oofs))
+        body.append(_residuals(oofs, R.vocab(doc)))
     fold_rows = [r for r in main if r.get("per_fold")]
     if fold_rows:
         body.append("<h2>Per-fold metric spread</h2>")

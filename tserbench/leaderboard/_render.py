@@ -12,7 +12,7 @@ from tserbench.leaderboard._metrics import METRIC_NAMES
 __all__ = ["KIND_LABELS", "fmt", "metric", "main_rows", "other_rows", "to_markdown", "to_frame"]
 
 KIND_LABELS = {
-    "harness": "harness (ours)",
+    "harness": "harness",  # any model tserbench trained and scored, a plug-in included
     "published-oof": "published OOF (DG22, re-scored)",
     "paper-reported": "paper-reported (quoted)",
     "published-resamples": "published resamples (archive)",
@@ -66,6 +66,27 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 MAIN_HEADER = ["rank", "model", "selection", "kind", "val RMSE", "val MAE", "val R²", "val MedAE",
                "fold RMSE mean ± std", "train RMSE", "folds", "fit s (sum)", "flags"]
 
+
+def vocab(doc: dict):
+    """The leaderboard's nouns (:mod:`~tserbench.leaderboard._vocabulary`), recorded or derived."""
+    from tserbench.leaderboard._vocabulary import Vocabulary, vocabulary
+
+    words = doc.get("vocabulary")
+    return Vocabulary(**words) if words else vocabulary(doc.get("dataset"), doc.get("protocol"))
+
+
+def main_header(doc: dict) -> list[str]:
+    """:data:`MAIN_HEADER` in the leaderboard's words ("resample RMSE", "resamples" under the archive's protocols)."""
+    v = vocab(doc)
+    return [{"fold RMSE mean ± std": f"{v.split} RMSE mean ± std", "folds": v.splits}.get(h, h) for h in MAIN_HEADER]
+
+
+def n_splits(row: dict) -> int | None:
+    """The number of splits a row was scored on: folds, or resamples (repeats of one split)."""
+    if row.get("n_folds") == 1 and (row.get("n_repeats") or 0) > 1:
+        return row["n_repeats"]
+    return row.get("n_folds")
+
 #: How each selection protocol is shown next to a model's name.
 SELECTION_LABELS = {
     "inner": "inner",
@@ -85,7 +106,7 @@ def main_table_cells(row: dict) -> list[str]:
         fmt(row.get("rank")), row["model"], selection_label(row), KIND_LABELS[row["kind"]],
         fmt(metric(row, "val", "rmse")), fmt(metric(row, "val", "mae")), fmt(metric(row, "val", "r2")),
         fmt(metric(row, "val", "medae")), mean_std(row, "val", "rmse"), fmt(metric(row, "train", "rmse")),
-        fmt(row.get("n_folds")), fit_cell, flag_cell(row),
+        fmt(n_splits(row)), fit_cell, flag_cell(row),
     ]
 
 
@@ -115,6 +136,23 @@ def paired_cells(doc: dict, key: str = "paired_vs_published") -> list[list[str]]
                     f"{r['mean_diff']:+.4f}", f"{r['n_better']}/{pc['n_folds']}", fmt_p(r["wilcoxon_p"]),
                     fmt_p(r["ttest_p"]), f"{a['mean_diff']:+.4f}", fmt_p(a["wilcoxon_p"]), fmt_p(a["ttest_p"])])
     return out
+
+
+#: What each kind of row is (the notes under the ranking list the kinds present).
+KIND_NOTES = {
+    "harness": "**harness** = trained and scored by tserbench",
+    "published-oof": "**published OOF** = DG22's own out-of-fold predictions re-scored by tserbench",
+    "paper-reported": "**paper-reported** = figures quoted from the paper, not recomputed (unranked)",
+    "published-resamples": "**published resamples** = the archive's published test RMSE per resample "
+                           "(Guijo-Rubio et al. 2024, via tsml-eval), mean ± std over the resamples this "
+                           "leaderboard runs (unranked; only RMSE is published)",
+}
+
+
+def kinds_note(doc: dict, bold=lambda s: s) -> str:
+    """One sentence naming the kinds of row the leaderboard shows."""
+    present = list(dict.fromkeys(r["kind"] for r in doc["rows"] if r["kind"] in KIND_NOTES))
+    return "Kinds: " + "; ".join(bold(KIND_NOTES[k]) for k in present) + "."
 
 
 PAIRED_HEADER = ["model", "reference", "folds", "Δ RMSE (mean)", "folds better", "Wilcoxon p",
@@ -254,11 +292,9 @@ def to_markdown(lb) -> str:
         "",
         "## Ranking (sorted by validation RMSE)",
         "",
-        _md_table(MAIN_HEADER, [main_table_cells(r) for r in main_rows(doc)]),
+        _md_table(main_header(doc), [main_table_cells(r) for r in main_rows(doc)]),
         "",
-        "Kinds: **harness** = trained and scored by tserbench; **published OOF** = DG22's own "
-        "out-of-fold predictions re-scored by tserbench; **paper-reported** = figures quoted from the "
-        "paper, not recomputed (unranked).",
+        kinds_note(doc),
     ]
     parts += ["", "Selection: **inner** = each fold's epoch (early stopping) picked on an inner split of its "
               "training folds, nothing learned from the test fold (ranked); **held-out (test fold)** = picked "

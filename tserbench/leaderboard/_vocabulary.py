@@ -1,0 +1,67 @@
+"""The words a leaderboard uses for its dataset: what an instance is, what the target is, what a split is.
+
+An RRab leaderboard talks of stars and [Fe/H] in dex; a Covid3Month one of
+series and the death rate; a run under the archive's protocols of
+resamples, not folds.  The dataset registry declares the nouns
+(:class:`~tserbench.datasets.DatasetInfo`); a dataset it does not know (a
+``.ts`` path, a plain sktime object) gets the neutral "series" and "target".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+__all__ = ["Vocabulary", "vocabulary", "headline"]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Nouns of one leaderboard."""
+
+    instance: str = "series"
+    instances: str = "series"
+    target: str = "target"
+    unit: str = ""
+    split: str = "fold"
+    splits: str = "folds"
+
+    def axis(self, text: str) -> str:
+        """``text`` with the target's unit, e.g. ``"true [Fe/H] [dex]"``."""
+        return f"{text} [{self.unit}]" if self.unit else text
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _is_archive_protocol(protocol: str | None) -> bool:
+    return protocol == "fixed" or (isinstance(protocol, str) and protocol.startswith("resamples:"))
+
+
+def vocabulary(dataset: str | None, protocol: str | None = None) -> Vocabulary:
+    """The nouns of a leaderboard of ``dataset`` under ``protocol``."""
+    from tserbench.datasets._registry import _REGISTRY
+
+    info = _REGISTRY.get(dataset or "")
+    words = {}
+    if info is not None:
+        words = {"instance": info.instance_noun, "instances": info.instances_noun, "target": info.target_label,
+                 "unit": info.target_unit}
+    if _is_archive_protocol(protocol):
+        words.update(split="resample", splits="resamples")
+    return Vocabulary(**words)
+
+
+def headline(vocab: Vocabulary, protocol: str | None) -> str:
+    """How the headline metrics of a leaderboard are computed, in its own words."""
+    tail = ("train: mean over the jobs' training-set metrics. Unweighted unless the row says otherwise. "
+            "wrmse/wmae need weights the OOF files do not carry: for harness rows they are the mean over "
+            "the runner's job records.")
+    if _is_archive_protocol(protocol):
+        return (f"val: the test-set metric of each resample (resample 0: the dataset's own train/test split; "
+                f"resample r: tsml-eval's reshuffle with random_state=r), averaged over resamples; mean/std: "
+                f"over the resamples' values. " + tail)
+    if vocab.instance == "star":  # the RRab sets: DG22's predefined folds
+        return (f"val: pooled out-of-fold metric over all stars of a repeat, averaged over repeats "
+                f"(DG22 predefined folds: one repeat, every star once); mean/std: over the per-fold values. " + tail)
+    return (f"val: pooled out-of-fold metric over all {vocab.instances} of a repeat, averaged over repeats "
+            f"(each {vocab.instance} predicted once per repeat); mean/std: over the per-fold values. " + tail)
