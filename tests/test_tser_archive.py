@@ -53,6 +53,11 @@ def test_rocket_on_covid3month_reproduces_the_published_resamples(tmp_path):
     pc = by["rocket"]["paired_vs_archive"]["ROCKET (published)"]
     assert pc["comparable"] and pc["n_folds"] == 2 and pc["rmse"]["mean_diff"] == 0.0
     assert pc["rmse"]["wilcoxon_p"] is None and pc["rmse"]["n_better"] == 0  # equal within 1e-6: no test on noise
+    assert pc["spread"]["within"] is True and by["rocket"]["archive_same_regressor"] == "ROCKET (published)"
+    from tserbench.leaderboard._render import archive_cells
+
+    shown = [c[1] for c in archive_cells(doc)]
+    assert shown[0] == "ROCKET (published) — same regressor" and shown[1].endswith("— best published")
 
 
 def test_published_rows_and_pairing_from_a_fake_data_home(tmp_path, monkeypatch):
@@ -83,6 +88,11 @@ def test_published_rows_and_pairing_from_a_fake_data_home(tmp_path, monkeypatch)
                         "y_true": [0.0, 0.0, 0.0, 0.0], "y_pred": [0.4, -0.4, 0.5, 0.5]})
     pc = archive.paired_by_resample(archive.resample_rmse(oof), pub["ROCKET"]["rmse"], reference="ROCKET")
     assert pc["comparable"] and pc["rmse"]["diff"] == pytest.approx([-0.1, -0.1]) and pc["rmse"]["n_better"] == 2
+    # mean 0.45 against published 0.55 ± 2 x 0.0707: inside; a row at 0.8 is not
+    assert pc["spread"]["within"] is True and pc["spread"]["published_sd"] == pytest.approx(0.0707107, abs=1e-6)
+    far = archive.within_spread([0.8, 0.8], [0.5, 0.6])
+    assert far["within"] is False and far["high"] == pytest.approx(0.55 + 2 * 0.0707107, abs=1e-6)
+    assert archive.within_spread([0.5], [0.5])["within"] is None  # one resample: no spread
     # a published file that was changed is refused, naming it
     (folder / "5.B" / "TSF_rmse.csv").write_text("folds:,0,1,2\nCovid3Month,0.1,0.1,0.1\n")
     with pytest.raises(DataError, match="TSF_rmse.csv"):

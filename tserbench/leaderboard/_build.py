@@ -177,7 +177,18 @@ def _add_archive_rows(lb: Leaderboard, rows: list[dict], dataset: str, protocol:
             row["paired_vs_archive"] = {
                 pub["model"]: archive.paired_by_resample(mine, pub["published_rmse"], reference=pub["model"])
                 for pub in published}
+            same = _archive_name_of(row.get("base_model") or row["model"])
+            row["archive_same_regressor"] = f"{same} (published)" if same and any(
+                pub["model"] == f"{same} (published)" for pub in published) else None
     rows.extend(published)
+
+
+def _archive_name_of(model: str) -> str | None:
+    """The archive's name for a registry model (``fcn`` -> ``FCN``), None for any other model."""
+    from tserbench.regressors._registry import _BY_NAME
+
+    info = _BY_NAME.get(model.split("@", 1)[0])
+    return info.archive_name if info is not None else None
 
 
 def _command(run: dict, model: str | None = None) -> str | None:

@@ -249,7 +249,9 @@ def to_html(lb) -> str:
     if archive_rows:
         body.append("<h2>Paired resample-by-resample comparison against the archive's published results</h2>")
         body.append('<p class="meta">The same splits (tsml-eval\'s resampling): Δ = model − published test RMSE '
-                    "per resample (negative: the model is better).</p>")
+                    "per resample (negative: the model is better). Each row is shown against the same regressor\'s "
+                    "published runs and the best published regressor; <i>within</i> = its mean RMSE inside the "
+                    "published mean ± 2 sample SD over the same resamples; every pairing is in leaderboard.json.</p>")
         body.append(_table(R.ARCHIVE_HEADER, [[_esc(c) for c in row] for row in archive_rows], left=2))
 
     oofs = {m: o for m, o in lb.oof.items() if len(o)}

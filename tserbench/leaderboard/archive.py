@@ -26,7 +26,7 @@ import pandas as pd
 from tserbench.data._manifest import load_manifest, verify_sha256
 from tserbench.exceptions import DataError
 
-__all__ = ["MANIFEST", "archive_name", "read_published", "resample_rmse", "published_rows", "paired_by_resample"]
+__all__ = ["MANIFEST", "archive_name", "read_published", "resample_rmse", "published_rows", "paired_by_resample", "within_spread"]
 
 MANIFEST = "tsml_eval_tser_results.json"
 KIND = "published-resamples"
@@ -136,6 +136,28 @@ def paired_by_resample(mine: dict[int, float], theirs: list[float], *, reference
             t_p = float(stats.ttest_1samp(d, 0.0).pvalue)
     out["rmse"] = {"model": x.tolist(), "reference": y.tolist(), "diff": d.tolist(), "mean_diff": float(d.mean()),
                    "n_better": int((d < 0).sum()), "wilcoxon_p": w_p, "ttest_p": t_p}
+    out["spread"] = within_spread(x, y)
+    return out
+
+
+def within_spread(mine, theirs, k: float = 2.0) -> dict:
+    """Whether a harness row's mean RMSE lies within the published resamples' spread.
+
+    The spread is the published mean ± ``k`` sample standard deviations over
+    the resamples both have (for one resample, no spread: ``within`` is None).
+    This is the comparison an archive leaderboard states for "tserbench's FCN
+    lands where the published FCN does": a different training run of the same
+    architecture on the same splits should fall inside the scatter the
+    published runs show from resample to resample.
+    """
+    mine, theirs = np.asarray(mine, dtype=float), np.asarray(theirs, dtype=float)
+    out = {"rule": f"model mean within published mean ± {k:g} sample SD over the common resamples", "k": k,
+           "model_mean": float(mine.mean()), "published_mean": float(theirs.mean()), "published_sd": None,
+           "low": None, "high": None, "within": None}
+    if len(theirs) >= 2:
+        sd = float(np.std(theirs, ddof=1))
+        out.update(published_sd=sd, low=out["published_mean"] - k * sd, high=out["published_mean"] + k * sd)
+        out["within"] = bool(out["low"] <= out["model_mean"] <= out["high"])
     return out
 
 

@@ -58,6 +58,10 @@ class ModelInfo:
         documented in the description).  A :class:`Fresh` value is built anew
         for every estimator (member estimators of a composite must not be
         shared between estimators).
+    archive_name : str or None
+        The same regressor's name in the TSER archive's published results
+        (Guijo-Rubio et al. 2024: ``FCN``, ``ResNet``, ``Inception``,
+        ``ROCKET``), whose rows an archive leaderboard pairs it with first.
     """
 
     name: str
@@ -66,6 +70,7 @@ class ModelInfo:
     description: str
     unequal_length: bool
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    archive_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,8 @@ def _members(*names: str) -> Fresh:
                  "[" + ", ".join(f"('{name}', get_regressor('{name}'))" for name in names) + "]")
 
 
-def _info(name, cls_name, kind, description, unequal_length, module="tserbench.regressors", **params):
+def _info(name, cls_name, kind, description, unequal_length, module="tserbench.regressors", *, archive=None,
+          **params):
     return ModelInfo(
         name=name,
         cls_path=f"{module}.{cls_name}",
@@ -102,6 +108,7 @@ def _info(name, cls_name, kind, description, unequal_length, module="tserbench.r
         description=description,
         unequal_length=unequal_length,
         params=MappingProxyType(dict(params)),
+        archive_name=archive,
     )
 
 
@@ -109,14 +116,17 @@ def _info(name, cls_name, kind, description, unequal_length, module="tserbench.r
 # which imports them lazily; that keeps this table independent of which
 # internal module holds each network.
 _BUILTIN: tuple[ModelInfo, ...] = (
-    _info("fcn", "FCNRegressor", "deep", "Fully convolutional network, 3 blocks 128/256/128 (M24)", False),
-    _info("resnet", "ResNetRegressor", "deep", "Residual network, 3 blocks of 3 convolutions (M24)", False),
+    _info("fcn", "FCNRegressor", "deep", "Fully convolutional network, 3 blocks 128/256/128 (M24)", False,
+          archive="FCN"),
+    _info("resnet", "ResNetRegressor", "deep", "Residual network, 3 blocks of 3 convolutions (M24)", False,
+          archive="ResNet"),
     _info(
         "inceptiontime",
         "InceptionTimeRegressor",
         "deep",
         "InceptionTime, 2 residual blocks x 3 Inception modules (M24)",
         False,
+        archive="Inception",
     ),
     _info("lstm", "LSTMRegressor", "deep", "3 stacked LSTM layers with dropout (M24)", True),
     _info("bilstm", "BiLSTMRegressor", "deep", "3 stacked bidirectional LSTM layers (M24)", True),
@@ -168,6 +178,7 @@ _BUILTIN: tuple[ModelInfo, ...] = (
         "sktime ROCKET features (10 000 kernels) + RidgeCV, the archive's ROCKET",
         False,
         module="sktime.regression.kernel_based",
+        archive="ROCKET",
     ),
     # An additional named model (issue 6), not one of the paper's: the mean of
     # the two best classical rows of the committed DG22 leaderboard.  sktime
