@@ -259,7 +259,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     store = ResultStore(out)
     if not args.quiet:
-        print(f"\nresults: {out}  (validation folds, mean ± std over folds and repeats)")
+        print(f"\nresults: {out}  (validation: mean ± sample SD over folds and repeats; the leaderboard's "
+              "headline is the pooled out-of-fold value)")
         for model in models:
             val = summarise(store.read_jobs(model)).get("val", {})
             cells = [f"{k.upper()} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in val.items() if k in ("rmse", "mae", "r2")]

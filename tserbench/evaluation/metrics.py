@@ -198,8 +198,9 @@ def summarise(records: Iterable[Mapping], parts: tuple[str, ...] = ("val", "trai
     -------
     dict
         ``{part: {metric: {"mean": m, "std": s, "n": n}}}``; ``std`` is the
-        population standard deviation (``ddof=0``, as scikit-learn's
-        ``cv_results_``) over the ``n`` jobs that report the metric.
+        sample standard deviation (``ddof=1``; 0 for one job) over the ``n``
+        jobs that report the metric -- the leaderboard's "±" (one statistic,
+        one definition, in the terminal and in every leaderboard file).
     """
     collected: dict[str, dict[str, list[float]]] = {p: {} for p in parts}
     for rec in records:
@@ -215,7 +216,7 @@ def summarise(records: Iterable[Mapping], parts: tuple[str, ...] = ("val", "trai
         summary[part] = {
             name: {
                 "mean": float(np.mean(by_name[name])),
-                "std": float(np.std(by_name[name])),
+                "std": float(np.std(by_name[name], ddof=1)) if len(by_name[name]) > 1 else 0.0,
                 "n": len(by_name[name]),
             }
             for name in ordered
