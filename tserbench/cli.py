@@ -24,6 +24,7 @@ __all__ = ["main", "build_parser"]
 COMMAND_MODULES: tuple[str, ...] = (
     "tserbench.evaluation._cli",  # run
     "tserbench.leaderboard._cli",  # leaderboard, check
+    "tserbench.leaderboard._rank_cli",  # rank
     "tserbench.datasets._cli",  # datasets list | info | fetch
     "tserbench.regressors._cli",  # models, predict
     "tserbench.tuning._cli",  # tune

@@ -26,7 +26,8 @@ import pandas as pd
 from tserbench.data._manifest import load_manifest, verify_sha256
 from tserbench.exceptions import DataError
 
-__all__ = ["MANIFEST", "archive_name", "read_published", "resample_rmse", "published_rows", "paired_by_resample", "within_spread"]
+__all__ = ["MANIFEST", "archive_name", "experiments", "read_experiment", "read_published", "resample_rmse",
+           "published_rows", "paired_by_resample", "within_spread"]
 
 MANIFEST = "tsml_eval_tser_results.json"
 KIND = "published-resamples"
@@ -50,6 +51,77 @@ def n_resamples_of(protocol: str) -> int | None:
     return None
 
 
+def experiments() -> list[str]:
+    """The experiments the manifest publishes (``5.A.1``, ``5.A.2``, ``5.B``, ``5.C``), in manifest order."""
+    return list(dict.fromkeys(entry["name"].split("/", 1)[0] for entry in _manifest()["files"]))
+
+
+def _folder(data_home) -> Path:
+    from tserbench._config import data_home as default_home
+
+    folder = Path(data_home if data_home is not None else default_home()) / _manifest()["directory"]
+    if not folder.is_dir():
+        raise DataError("the archive's published results are not in the data home "
+                        "(tserbench datasets fetch tsml-eval-tser-results)", folder)
+    return folder
+
+
+def read_experiment(experiment: str, data_home: str | os.PathLike | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Every regressor's published test RMSE per dataset and resample in one experiment.
+
+    Parameters
+    ----------
+    experiment : str
+        One of :func:`experiments` (e.g. ``"5.B"``).
+    data_home : path-like, optional
+        Where the files are (default: :func:`tserbench._config.data_home`).
+
+    Returns
+    -------
+    tables : dict of str to pandas.DataFrame
+        ``{regressor: frame}``, the frame indexed by the archive's dataset
+        name, one float column per resample (``0, 1, ...``); a blank cell is NaN.
+    files : list of dict
+        The manifest entries (``name``, ``sha256``, ...) of the files read.
+
+    Raises
+    ------
+    ConfigError
+        If ``experiment`` is not one the manifest publishes.
+    DataError
+        If the data home lacks the files, one does not match its checksum,
+        or one holds a value that is not a number.
+    """
+    from tserbench.exceptions import ConfigError
+
+    known = experiments()
+    if experiment not in known:
+        raise ConfigError(f"unknown experiment {experiment!r}: the archive publishes {', '.join(known)}")
+    folder = _folder(data_home)
+    entries = [e for e in _manifest()["files"] if e["name"].split("/", 1)[0] == experiment]
+    tables: dict[str, pd.DataFrame] = {}
+    for entry in entries:
+        path = folder / entry["name"]
+        if not path.is_file():
+            raise DataError("a published file is missing (tserbench datasets fetch tsml-eval-tser-results)", path)
+        verify_sha256(path, entry["sha256"])
+        with open(path, newline="") as fh:
+            rows = [r for r in csv.reader(fh) if r]
+        index, values = [], []
+        for row in rows[1:]:
+            try:
+                values.append([float(v) if v.strip() else math.nan for v in row[1:]])
+            except ValueError:
+                raise DataError(f"{row[0]}: a value that is not a number", path) from None
+            index.append(row[0])
+        width = max((len(v) for v in values), default=0)
+        frame = pd.DataFrame([v + [math.nan] * (width - len(v)) for v in values], index=index,
+                             columns=list(range(width)), dtype=float)
+        frame[~np.isfinite(frame)] = np.nan
+        tables[entry["name"].split("/", 1)[1].rsplit("_rmse.csv", 1)[0]] = frame
+    return tables, entries
+
+
 def read_published(dataset: str, data_home: str | os.PathLike | None = None) -> dict[str, dict]:
     """Each published regressor's RMSE per resample on ``dataset``.
 
@@ -68,16 +140,11 @@ def read_published(dataset: str, data_home: str | os.PathLike | None = None) -> 
     DataError
         If the files are not in the data home, or one does not match its checksum.
     """
-    from tserbench._config import data_home as default_home
-
     name = archive_name(dataset)
     if name is None:
         return {}
     manifest = _manifest()
-    folder = Path(data_home if data_home is not None else default_home()) / manifest["directory"]
-    if not folder.is_dir():
-        raise DataError("the archive's published results are not in the data home "
-                        "(tserbench datasets fetch tsml-eval-tser-results)", folder)
+    folder = _folder(data_home)
     out: dict[str, dict] = {}
     for entry in manifest["files"]:
         path = folder / entry["name"]
