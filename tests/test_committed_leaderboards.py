@@ -104,3 +104,19 @@ def test_quick_configuration_passes_check_against_committed_synthetic_leaderboar
     )
     result = check_against_reference(reference, out, tolerance=0.005)
     assert result.passed, result.regressions
+
+
+def test_committed_archive_ranking_regenerates_from_the_published_files(tmp_path):
+    """leaderboard/tser-archive-5B: every rank and p-value comes back from the published files (real data)."""
+    import os
+
+    env = os.environ.get("TSERBENCH_DATA")
+    if not env or not (Path(env) / "tsml_eval_tser_results").is_dir():
+        pytest.skip("real data: TSERBENCH_DATA with tsml_eval_tser_results not set (CI sets it)")
+    from tserbench.leaderboard._rank import build_ranking
+
+    committed = json.loads((ROOT / "leaderboard" / "tser-archive-5B" / "ranking.json").read_text())
+    build_ranking([], tmp_path, experiment=committed["experiment"], alpha=committed["alpha"], data_home=env)
+    fresh = json.loads((tmp_path / "ranking.json").read_text())
+    for key in ("average_ranks", "friedman", "cliques", "datasets", "n_datasets"):
+        assert fresh["published"][key] == committed["published"][key], key
