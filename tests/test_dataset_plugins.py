@@ -19,7 +19,13 @@ from pathlib import Path
 import pytest
 
 from tserbench.cli import main
-from tserbench.datasets import DatasetInfo, clear_registry_cache, dataset_info, get_dataset, list_datasets
+from tserbench.datasets import (
+    DatasetInfo,
+    clear_registry_cache,
+    dataset_info,
+    get_dataset,
+    list_datasets,
+)
 from tserbench.evaluation import ResultStore
 from tserbench.exceptions import ConfigError
 
@@ -29,7 +35,7 @@ PKG = "my_tser_datasets"
 
 def _doc_block(first_line: str) -> str:
     """The fenced code block of docs/plugins.md that starts with ``first_line``."""
-    for block in re.findall(r"```[a-z]*\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S):
+    for block in re.findall(r"```[a-z]*\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL):
         if block.startswith(first_line):
             return block
     raise AssertionError(f"no code block starting with {first_line!r} in {DOC}")

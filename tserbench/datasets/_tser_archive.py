@@ -34,14 +34,14 @@ from tserbench.exceptions import ChecksumError, ConfigError, DataError
 __all__ = [
     "MANIFEST",
     "SUMS",
-    "archive_manifest",
     "archive_entries",
     "archive_entry",
     "archive_folder",
+    "archive_manifest",
     "archive_status",
+    "fetch_archive",
     "read_sums",
     "verify_local",
-    "fetch_archive",
 ]
 
 #: The manifest of the archive's datasets (in :func:`tserbench.data._manifest.manifest_dir`).
