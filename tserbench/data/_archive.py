@@ -1,4 +1,4 @@
-"""Read a tar archive (optionally gzip-compressed) whole, verified, within size caps.
+"""Read a tar archive (optionally gzip-compressed) whole, verified, within size caps; extract zip members safely.
 
 Python's streaming tar reader takes a damaged header for the end of the
 archive and never reaches the gzip trailer, so a corrupted file can be
@@ -8,6 +8,13 @@ from memory (a bad header is an error, not an end), and each member's size
 and the total are capped, so that a small file cannot expand into
 gigabytes.  Any failure is a :class:`~tserbench.exceptions.DataError`
 naming the file.
+
+Zip archives (the TSER archive's datasets) are checked the same way before
+anything is written: every member name must stay inside the archive (no
+absolute path, drive letter or ``..``), no member may be a symbolic link or
+encrypted, and the declared sizes are capped; the wanted members are then
+streamed to disk (zipfile checks each one's CRC) with the caps enforced on
+the bytes actually written.
 """
 
 from __future__ import annotations
@@ -15,19 +22,29 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
+import stat
 import tarfile
+import zipfile
 import zlib
+from collections.abc import Collection
 from pathlib import Path
 
 from tserbench.exceptions import DataError
 
-__all__ = ["MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "read_tar_members"]
+__all__ = ["MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "MAX_ZIP_MEMBER_BYTES", "MAX_ZIP_TOTAL_BYTES", "read_tar_members",
+           "extract_zip_members"]
 
 #: Largest member read (a light-curve file is a few kB).
 MAX_MEMBER_BYTES = 16 * 2**20
 #: Largest archive read, uncompressed.
 MAX_TOTAL_BYTES = 1 * 2**30
+#: Largest zip member extracted (the TSER archive's largest .ts files are a few hundred MB).
+MAX_ZIP_MEMBER_BYTES = 4 * 2**30
+#: Largest zip archive read, uncompressed (sum of the declared member sizes).
+MAX_ZIP_TOTAL_BYTES = 8 * 2**30
 _CHUNK = 1 << 20
+_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 def _decompressed(path: Path, max_total: int) -> bytes:
@@ -99,3 +116,97 @@ def read_tar_members(
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise DataError(f"corrupt or truncated archive ({type(exc).__name__}: {exc})", path=path) from None
     return found
+
+
+def _unsafe_member(name: str) -> bool:
+    """Whether a zip member name could land outside the extraction folder."""
+    if not name or "\x00" in name or name.startswith(("/", "\\")) or _DRIVE.match(name):
+        return True
+    return ".." in re.split(r"[/\\]", name)
+
+
+def extract_zip_members(
+    path: str | os.PathLike,
+    wanted: Collection[str],
+    dest: str | os.PathLike,
+    *,
+    max_member_bytes: int = MAX_ZIP_MEMBER_BYTES,
+    max_total_bytes: int = MAX_ZIP_TOTAL_BYTES,
+) -> dict[str, Path]:
+    """Check every member of a zip archive, then extract the wanted ones (by base name) into ``dest``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.zip`` file.
+    wanted : collection of str
+        Base names of the members to extract (matched case-insensitively,
+        at any depth in the archive); each is written as ``dest/<name>``
+        with the spelling given here.  Other members are checked, not written.
+    dest : str or path-like
+        Existing folder to write into.
+    max_member_bytes, max_total_bytes : int
+        Caps on one member and on the sum of all members, uncompressed.
+
+    Returns
+    -------
+    dict
+        ``{wanted name: written path}`` for the wanted names found (a
+        missing one is absent).
+
+    Raises
+    ------
+    DataError
+        Not a zip, a member outside the archive (absolute or ``..``), a
+        symbolic link, an encrypted or corrupt (CRC) member, two members with
+        one wanted name, or a size over a cap.
+    """
+    path, dest = Path(path), Path(dest)
+    by_key = {w.lower(): w for w in wanted}
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DataError(f"not a readable zip archive ({type(exc).__name__}: {exc})", path=path) from None
+    with zf:
+        infos = zf.infolist()
+        total = 0
+        for info in infos:
+            name = info.filename
+            if _unsafe_member(name):
+                raise DataError(f"refused: member {name!r} points outside the archive (absolute path or '..')",
+                                path=path)
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise DataError(f"refused: member {name!r} is a symbolic link", path=path)
+            if info.flag_bits & 0x1:
+                raise DataError(f"refused: member {name!r} is encrypted", path=path)
+            if info.file_size > max_member_bytes:
+                raise DataError(f"member {name} is {info.file_size} bytes, more than {max_member_bytes}", path=path)
+            total += info.file_size
+        if total > max_total_bytes:
+            raise DataError(f"archive expands to {total} bytes, more than {max_total_bytes}", path=path)
+        chosen: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            if info.is_dir():
+                continue
+            key = re.split(r"[/\\]", info.filename)[-1].lower()
+            if key in by_key:
+                if by_key[key] in chosen:
+                    raise DataError(f"two members named {by_key[key]} ({chosen[by_key[key]].filename}, "
+                                    f"{info.filename})", path=path)
+                chosen[by_key[key]] = info
+        out: dict[str, Path] = {}
+        for target_name, info in chosen.items():
+            target = dest / target_name
+            written = 0
+            try:
+                with zf.open(info) as src, open(target, "wb") as dst:
+                    while chunk := src.read(_CHUNK):
+                        written += len(chunk)
+                        if written > max_member_bytes:
+                            raise DataError(f"member {info.filename} expands to more than {max_member_bytes} bytes",
+                                            path=path)
+                        dst.write(chunk)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
+                raise DataError(f"corrupt member {info.filename} ({type(exc).__name__}: {exc})", path=path) from None
+            out[target_name] = target
+    return out

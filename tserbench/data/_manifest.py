@@ -27,9 +27,15 @@ _CHUNK = 1 << 20
 def manifest_dir() -> Path:
     """Folder holding the dataset manifests.
 
-    ``tserbench.manifests`` when the package is installed with it (pyproject
-    maps the top-level ``datasets/`` folder there), else ``<repo>/datasets``.
+    ``<repo>/datasets`` when this code runs from a source checkout (a
+    ``pyproject.toml`` beside it), so that a second checkout (a git worktree)
+    reads its own manifests rather than those of the checkout installed in
+    editable mode; else ``tserbench.manifests`` when the package is installed
+    with it (pyproject maps the top-level ``datasets/`` folder there).
     """
+    repo = Path(__file__).resolve().parents[2]
+    if (repo / "pyproject.toml").is_file() and (repo / "datasets" / "dekany2022_gaia_g.json").is_file():
+        return repo / "datasets"
     try:
         from importlib.resources import files
 

@@ -6,6 +6,10 @@ is it renamed into place (:func:`os.replace`), so an interrupted or corrupt
 download never leaves a file that looks valid.  Files shipped with tserbench
 (``"source": "bundled"``) are copied the same way.  Files already present
 with the right checksum are skipped (unless ``force``).
+
+A TSER archive dataset (``AppliancesEnergy``, ...) is one zip, fetched by
+:func:`tserbench.datasets._tser_archive.fetch_archive` (trust on first use
+where the manifest pins no sha256).
 """
 
 from __future__ import annotations
@@ -40,7 +44,11 @@ REFERENCE_FILES: dict[str, str] = {"tsml-eval-tser-results": "tsml_eval_tser_res
 
 
 def dataset_manifest(name: str) -> dict[str, Any] | None:
-    """The manifest of a registered dataset (or of a set of :data:`REFERENCE_FILES`), or None if it has no files."""
+    """The manifest of a registered dataset (or of a set of :data:`REFERENCE_FILES`), or None if it has no files.
+
+    None too for a TSER archive dataset: its files are described by
+    ``tser_archive.json`` (see :mod:`tserbench.datasets._tser_archive`).
+    """
     from tserbench.datasets._registry import dataset_info
 
     if name in REFERENCE_FILES:
@@ -135,6 +143,7 @@ def fetch(
     data_home: str | os.PathLike | None = None,
     force: bool = False,
     *,
+    trust_unpinned: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Download (or copy) the files of dataset ``name`` into the data home.
@@ -142,11 +151,16 @@ def fetch(
     Parameters
     ----------
     name : str
-        Registered dataset name, e.g. ``"rrab-gaia-dg22"``.
+        Registered dataset name, e.g. ``"rrab-gaia-dg22"``, or a TSER archive
+        name (case-insensitive), e.g. ``"AppliancesEnergy"``.
     data_home : str or path-like, optional
         Target data home (default: ``$TSERBENCH_DATA`` or the user cache).
     force : bool, default=False
         Download again even if a file with the right checksum is present.
+    trust_unpinned : bool, default=False
+        For a TSER archive dataset whose sha256 is not pinned: accept the
+        download and record its sha256 (see
+        :func:`~tserbench.datasets._tser_archive.fetch_archive`).
     progress : callable, optional
         Called with one line of text per file (for the CLI).
 
@@ -159,13 +173,21 @@ def fetch(
     Raises
     ------
     ConfigError
-        Unknown dataset name.
+        Unknown dataset name; an unpinned archive dataset without ``trust_unpinned``.
     DataError
         A download failed (nothing is left in place).
     ChecksumError
         A downloaded file does not match the manifest (nothing is left in place).
     """
     say = progress or (lambda _msg: None)
+    if name not in REFERENCE_FILES:
+        from tserbench.datasets._registry import dataset_info
+
+        info = dataset_info(name)
+        if info.kind == "archive":
+            from tserbench.datasets._tser_archive import fetch_archive
+
+            return fetch_archive(info.name, data_home, force, trust_unpinned=trust_unpinned, progress=progress)
     manifest = dataset_manifest(name)
     home = _data_home(data_home)
     if manifest is None:

@@ -1,13 +1,39 @@
-"""Registry of the datasets tserbench knows by name."""
+"""Registry of the datasets tserbench knows by name.
+
+A dataset name is looked up in this order:
+
+1. a **built-in name** (``rrab-gaia-dg22``, ``rrab-synthetic``, ``tecator``,
+   ``covid3month``);
+2. a **TSER archive name** from ``datasets/tser_archive.json`` (63 names,
+   matched case-insensitively: ``AppliancesEnergy``, ``appliancesenergy``),
+   read from ``<data home>/tser_archive/<Name>/`` once fetched; the archive's
+   ``Covid3Month`` is the built-in ``covid3month``;
+3. the name of an **entry point** in the group ``tserbench.datasets``
+   declared by an installed package, whose value (``"module:Obj"``) is an
+   sktime dataset class or a :class:`DatasetInfo`.  Built-in and archive
+   names cannot be shadowed: such an entry point is ignored.
+
+Plug-ins are imported only when one is asked for by name or when all are
+listed; :func:`clear_registry_cache` forgets the ones loaded.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from dataclasses import dataclass
+import importlib.metadata
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 from tserbench.exceptions import ConfigError
 
-__all__ = ["DatasetInfo", "get_dataset", "list_datasets", "dataset_info"]
+__all__ = ["ENTRY_POINT_GROUP", "DatasetInfo", "get_dataset", "list_datasets", "dataset_info", "clear_registry_cache"]
+
+#: Entry-point group that third-party packages use to register datasets.
+ENTRY_POINT_GROUP = "tserbench.datasets"
 
 
 @dataclass(frozen=True)
@@ -19,17 +45,22 @@ class DatasetInfo:
     name : str
         Registry name (``rrab-gaia-dg22``, ...).
     cls : str
-        Dotted path of the sktime dataset class.
-    n_instances : int
-        Number of instances with default parameters.
+        Dotted path of the sktime dataset class (``package.module.Class`` or
+        ``package.module:Class``).
+    n_instances : int or None
+        Number of instances with default parameters (None: not known before loading).
     kind : str
-        ``"real"`` or ``"synthetic"``.
+        ``"real"``, ``"synthetic"``, ``"archive"`` (a TSER archive dataset,
+        fetched on demand) or ``"plugin"`` (entry point of an installed package).
     description : str
         One line.
     citation : str
         Reference to cite when using it.
     manifest : str or None
         Manifest file (in ``tserbench.manifests``) of a dataset with files to fetch.
+    params : Mapping
+        Constructor parameters that :func:`get_dataset` passes for this name
+        (an archive dataset's ``name``); explicit parameters override them.
     instance_noun, instances_noun : str
         What one instance is called on its leaderboards ("star", "series").
     target_label, target_unit : str
@@ -38,20 +69,39 @@ class DatasetInfo:
 
     name: str
     cls: str
-    n_instances: int
+    n_instances: int | None
     kind: str
     description: str
     citation: str
     manifest: str | None = None
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     instance_noun: str = "series"
     instances_noun: str = "series"
     target_label: str = "target"
     target_unit: str = ""
 
     def load_class(self) -> type:
-        """Import and return the dataset class."""
-        module, _, attr = self.cls.rpartition(".")
-        return getattr(importlib.import_module(module), attr)
+        """Import and return the dataset class.
+
+        Raises
+        ------
+        ConfigError
+            The class cannot be imported (a plug-in's broken dotted path).
+        """
+        if ":" in self.cls:
+            module, _, attr = self.cls.partition(":")
+        else:
+            module, _, attr = self.cls.rpartition(".")
+        try:
+            obj = importlib.import_module(module)
+        except ImportError as exc:
+            raise ConfigError(f"dataset {self.name!r}: cannot import module {module!r} ({exc})") from None
+        for part in attr.split("."):
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                raise ConfigError(f"dataset {self.name!r}: module {module!r} has no attribute {attr!r}") from None
+        return obj
 
 
 _RRAB_WORDS = {"instance_noun": "star", "instances_noun": "stars", "target_label": "[Fe/H]", "target_unit": "dex"}
@@ -100,17 +150,151 @@ _REGISTRY: dict[str, DatasetInfo] = {
 }
 
 
-def dataset_info(name: str) -> DatasetInfo:
-    """Registry entry of ``name``; :class:`ConfigError` listing the names if unknown."""
+_HOW_TO_PLUG_IN = (
+    "or give the path of a Name_TRAIN.ts file, "
+    f"or install a package that declares an entry point in group '{ENTRY_POINT_GROUP}'"
+)
+
+# entry-point name -> DatasetInfo, for the plug-ins loaded so far (see clear_registry_cache)
+_PLUGINS: dict[str, DatasetInfo] = {}
+
+
+def clear_registry_cache() -> None:
+    """Forget the plug-in datasets loaded so far (they are looked up again on next use)."""
+    _PLUGINS.clear()
+
+
+def _archive_entry(name: str) -> dict | None:
+    from tserbench.datasets._tser_archive import archive_entry
+
+    return archive_entry(name)
+
+
+def _archive_info(entry: dict) -> DatasetInfo:
+    if entry.get("builtin"):
+        return _REGISTRY[entry["builtin"]]
+    from tserbench.datasets._tser_archive import archive_manifest
+
+    return DatasetInfo(
+        name=entry["name"],
+        cls="tserbench.datasets._tsfile.TSERArchiveDataset",
+        n_instances=entry.get("n_instances"),
+        kind="archive",
+        description=f"TSER archive dataset (fetch: tserbench datasets fetch {entry['name']})",
+        citation=archive_manifest()["citation"],
+        params=MappingProxyType({"name": entry["name"]}),
+    )
+
+
+def _entry_points() -> dict[str, importlib.metadata.EntryPoint]:
+    """Installed entry points of the group, by name (built-in and archive names win)."""
+    eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return {ep.name: ep for ep in eps if ep.name not in _REGISTRY and _archive_entry(ep.name) is None}
+
+
+def _first_line(text: str | None) -> str:
+    for line in (text or "").strip().splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _plugin_info(ep: importlib.metadata.EntryPoint) -> DatasetInfo:
+    """The :class:`DatasetInfo` of an entry point, loading it (once; see :func:`clear_registry_cache`)."""
+    if ep.name in _PLUGINS:
+        return _PLUGINS[ep.name]
     try:
+        obj = ep.load()
+    except Exception as exc:  # a broken plug-in must not crash the harness with a traceback
+        raise ConfigError(
+            f"dataset {ep.name!r}: entry point {ep.value!r} failed to load: {type(exc).__name__}: {exc}"
+        ) from None
+    if isinstance(obj, DatasetInfo):
+        info = obj if obj.name == ep.name else dataclasses.replace(obj, name=ep.name)
+    else:
+        from sktime.datasets.base import BaseDataset
+
+        if not (inspect.isclass(obj) and issubclass(obj, BaseDataset)):
+            raise ConfigError(
+                f"dataset {ep.name!r}: entry point {ep.value!r} is {obj!r}, neither an sktime dataset class "
+                "(a subclass of sktime.datasets.base.BaseDataset) nor a tserbench.datasets.DatasetInfo"
+            )
+        n = obj.get_class_tag("n_instances", None)
+        info = DatasetInfo(
+            name=ep.name,
+            cls=f"{obj.__module__}:{obj.__qualname__}",
+            n_instances=n if isinstance(n, int) else None,
+            kind="plugin",
+            description=_first_line(obj.__doc__) or f"entry point of {_dist_name(ep)}",
+            citation=str(getattr(obj, "citation", "") or ""),
+        )
+    _PLUGINS[ep.name] = info
+    return info
+
+
+def _dist_name(ep: importlib.metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return getattr(dist, "name", None) or "an installed package"
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    """Registry entry of ``name`` (built-in, TSER archive or entry point); :class:`ConfigError` if unknown.
+
+    Parameters
+    ----------
+    name : str
+        See the module docstring for the order names are looked up in.
+
+    Returns
+    -------
+    DatasetInfo
+
+    Raises
+    ------
+    ConfigError
+        Unknown name (the message lists the known ones), or an entry point
+        that fails to load or is not a dataset.
+    """
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"dataset name must be a non-empty string, got {name!r}")
+    if name in _REGISTRY:
         return _REGISTRY[name]
-    except KeyError:
-        raise ConfigError(f"unknown dataset {name!r}; choose one of {', '.join(_REGISTRY)}") from None
+    entry = _archive_entry(name)
+    if entry is not None:
+        return _archive_info(entry)
+    eps = _entry_points()
+    if name in eps:
+        return _plugin_info(eps[name])
+    known = list(_REGISTRY) + sorted(eps)
+    raise ConfigError(
+        f"unknown dataset {name!r}; choose one of {', '.join(known)}, or one of the 63 TSER archive datasets "
+        f"(tserbench datasets list --all), {_HOW_TO_PLUG_IN}"
+    )
 
 
-def list_datasets() -> list[DatasetInfo]:
-    """All registered datasets."""
-    return list(_REGISTRY.values())
+def list_datasets(*, include_archive: bool = False, include_plugins: bool = True) -> list[DatasetInfo]:
+    """The registered datasets: built-in, then (optionally) the TSER archive's, then plug-ins.
+
+    Parameters
+    ----------
+    include_archive : bool, default=False
+        Also list the TSER archive's datasets (Covid3Month, the built-in
+        ``covid3month``, is not listed twice).
+    include_plugins : bool, default=True
+        Also list (and so load) entry points of group ``tserbench.datasets``.
+
+    Returns
+    -------
+    list of DatasetInfo
+    """
+    out = list(_REGISTRY.values())
+    if include_archive:
+        from tserbench.datasets._tser_archive import archive_entries
+
+        out += [_archive_info(e) for e in archive_entries() if not e.get("builtin")]
+    if include_plugins:
+        out += [_plugin_info(ep) for _, ep in sorted(_entry_points().items())]
+    return out
 
 
 def get_dataset(name: str, **params):
@@ -123,8 +307,9 @@ def get_dataset(name: str, **params):
     >>> ds.get_tag("n_instances")
     30
     """
-    cls = dataset_info(name).load_class()
+    info = dataset_info(name)
+    cls = info.load_class()
     try:
-        return cls(**params)
+        return cls(**{**info.params, **params})
     except (TypeError, ValueError) as exc:  # an unknown parameter, or one of the wrong type or range
         raise ConfigError(f"dataset {name!r}: {exc}") from None

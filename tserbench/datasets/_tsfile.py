@@ -22,7 +22,7 @@ from sktime.datasets.regression._base import BaseRegressionDataset
 
 from tserbench.exceptions import DataError
 
-__all__ = ["TSFileDataset", "is_ts_path"]
+__all__ = ["TSFileDataset", "TSERArchiveDataset", "is_ts_path"]
 
 _TRAIN, _TEST = "_TRAIN.ts", "_TEST.ts"
 
@@ -146,3 +146,45 @@ class TSFileDataset(BaseRegressionDataset):
 
         folder = Path(sd.__file__).parent / "data" / "Covid3Month"
         return [{"path": str(folder / "Covid3Month_TRAIN.ts")}, {"path": str(folder / "Covid3Month_TEST.ts"), "name": "c3m"}]
+
+
+class TSERArchiveDataset(TSFileDataset):
+    """A TSER archive dataset fetched into the data home, by its archive name.
+
+    Reads ``<data home>/tser_archive/<Name>/<Name>_TRAIN.ts`` and its
+    ``_TEST.ts`` partner (put there by ``tserbench datasets fetch <Name>``),
+    after checking both against the folder's ``SHA256SUMS``.
+
+    Parameters
+    ----------
+    name : str
+        Archive name, case-insensitive (``"AppliancesEnergy"``); the
+        dataset's name tag is the archive's spelling.
+    data_home : str, os.PathLike or None, default=None
+        Data home (default: ``$TSERBENCH_DATA`` or the user cache).
+
+    Raises
+    ------
+    DataError
+        The dataset is not in the data home (``tserbench datasets fetch <Name>``).
+    ChecksumError
+        A file differs from its recorded sha256.
+    """
+
+    def __init__(self, name: str, data_home: str | os.PathLike | None = None):
+        from tserbench.datasets._tser_archive import archive_entry, verify_local
+
+        self.data_home = data_home
+        entry = archive_entry(name)
+        if entry is None:
+            from tserbench.exceptions import ConfigError
+
+            raise ConfigError(f"unknown TSER archive dataset {name!r}; `tserbench datasets list --all` lists them")
+        train, _ = verify_local(entry["name"], data_home)
+        super().__init__(train, name=entry["name"])
+        self.name = name  # as given (sktime's get_params/clone contract)
+
+    @classmethod
+    def get_test_params(cls, parameter_set: str = "default"):
+        """No archive dataset is in a fresh data home: sktime's generic checks are not run on this class."""
+        return [{"name": "AppliancesEnergy"}]

@@ -117,10 +117,11 @@ def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params
     if isinstance(dataset, str):
         from tserbench.datasets import dataset_info, get_dataset
 
-        name = dataset
+        info = dataset_info(dataset)
+        name = info.name  # the registry's spelling: an archive name in any case, Covid3Month -> covid3month
         if "variant" in dataset_params:
             raise ConfigError("give the variant as variant=, not inside dataset_params")
-        cls = dataset_info(name).load_class()
+        cls = info.load_class()
         if "variant" not in inspect.signature(cls).parameters:  # tecator, covid3month
             if variant not in (None, "full"):
                 raise ConfigError(f"dataset {name!r} has no preprocessing variants; drop variant={variant!r}")

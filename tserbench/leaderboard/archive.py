@@ -37,9 +37,29 @@ def _manifest() -> dict:
     return load_manifest(MANIFEST)
 
 
+ARCHIVE_MANIFEST = "tser_archive.json"
+
+
 def archive_name(dataset: str) -> str | None:
-    """The archive's name of a tserbench dataset (``covid3month`` -> ``Covid3Month``), or None."""
-    return (_manifest().get("archive_names") or {}).get(dataset)
+    """The archive's name of a tserbench dataset, or None.
+
+    The mapping ``archive_names`` of the results manifest first
+    (``covid3month`` -> ``Covid3Month``), then an exact or case-insensitive
+    match against the TSER archive's datasets (``datasets/tser_archive.json``),
+    so an archive dataset run by name (``--dataset appliancesenergy``) or by
+    path (``--dataset path/AppliancesEnergy_TRAIN.ts``, named after the file)
+    gets its published rows.
+    """
+    if not isinstance(dataset, str):
+        return None
+    mapped = (_manifest().get("archive_names") or {}).get(dataset)
+    if mapped is not None:
+        return mapped
+    names = [e["name"] for e in load_manifest(ARCHIVE_MANIFEST)["datasets"]]
+    if dataset in names:
+        return dataset
+    folded = {n.casefold(): n for n in names}
+    return folded.get(dataset.casefold())
 
 
 def n_resamples_of(protocol: str) -> int | None:
@@ -156,7 +176,8 @@ def read_published(dataset: str, data_home: str | os.PathLike | None = None) -> 
         with open(path, newline="") as fh:
             rows = list(csv.reader(fh))
         for row in rows[1:]:
-            if row and row[0] == name:
+            # some 5.A files spell PPGDalia_eq as PPGDalia-eq
+            if row and row[0].replace("-", "_") == name:
                 try:
                     values = [float(v) for v in row[1:] if v.strip()]
                 except ValueError:
