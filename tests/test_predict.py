@@ -509,3 +509,13 @@ def test_format_version_1_directories_are_read_behind_trust(model_dir, tmp_path)
     (old / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(DataError, match="unknown estimator format None"):
         load_model_dir(old, trust_pickle=True)
+
+
+def test_predict_help_states_the_pickle_risk(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Deep models are saved in a format that cannot run code" in text and "safe_mode" in text
+    assert "Classical models are pickles, which can run any code: they load only with --trust-pickle" in text
+    assert "RISK: unpickling runs whatever code" in text
