@@ -519,3 +519,18 @@ def test_predict_help_states_the_pickle_risk(capsys):
     assert "Deep models are saved in a format that cannot run code" in text and "safe_mode" in text
     assert "Classical models are pickles, which can run any code: they load only with --trust-pickle" in text
     assert "RISK: unpickling runs whatever code" in text
+
+
+def test_held_out_picks_are_not_saved(deep_dir, tmp_path):
+    """Every criterion's best weights (fit_with_held_out) stay out of the JSON: the .keras holds the model's own pick."""
+    _, _, X = deep_dir
+    y = np.arange(12.0)
+    reg = get_regressor("gru", units=(2,), dropout=0.0, n_epochs=1, validation_split=0.0, run_eagerly=True,
+                        random_state=0).fit_with_held_out(X[:8], y[:8], X[8:], y[8:])
+    assert set(reg.selected_weights_) == {"inner", "held-out"}
+    save_model_dir(tmp_path, [reg], variant="raw", n_grid=50, max_len=10, model_name="gru", dataset="syn")
+    doc = json.loads((tmp_path / "model_000.json").read_text())
+    assert doc["fitted"]["selected_weights_"] is None
+    (loaded,), _ = load_model_dir(tmp_path)
+    assert loaded.selected_weights_ is None and loaded.selection_ == reg.selection_
+    np.testing.assert_allclose(loaded.predict(X), reg.predict(X), rtol=1e-6, atol=1e-6)

@@ -165,6 +165,12 @@ _SKTIME_STATE = (
 )
 
 
+#: fitted attributes left out of the JSON: every criterion's best network weights
+#: (``fit_with_held_out``), as large as the network and needed only by
+#: ``selected_by``; a loaded model has None there (its own pick is in the .keras)
+_NOT_SAVED = frozenset({"selected_weights_"})
+
+
 def _deep_registry() -> dict[str, str]:
     """Dotted class path -> short name of every deep regressor of the registry."""
     from tserbench.regressors._registry import list_models
@@ -193,8 +199,9 @@ def _deep_document(est, cls_path: str) -> dict:
     params = est.get_params(deep=False)
     fitted = {
         k: v for k, v in vars(est).items()
-        if k.endswith("_") and not k.startswith("_") and k not in params and k != "model_"
+        if k.endswith("_") and not k.startswith("_") and k not in params and k != "model_" and k not in _NOT_SAVED
     }
+    fitted.update(dict.fromkeys(_NOT_SAVED & vars(est).keys()))
     fitted.update({k: vars(est)[k] for k in _SKTIME_STATE if k in vars(est)})
     return {
         "format": DEEP_FORMAT,
@@ -307,7 +314,9 @@ def save_model_dir(
         without trust), any other estimator as a pickle (loaded only with
         ``trust_pickle=True``); a deep regressor whose parameters are not
         plain data (numbers, strings, lists, dicts) falls back to a pickle,
-        with a warning.
+        with a warning.  A deep regressor's ``selected_weights_`` (every
+        criterion's pick of :meth:`fit_with_held_out`) is not saved: the
+        loaded model holds its own pick and None there.
     variant : {"raw", "spline", "full"}
         Preprocessing variant the estimators were trained on.
     n_grid : int
