@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 
 import numpy as np
@@ -286,7 +287,7 @@ def test_deep_raw_variant_model_roundtrip(tmp_path, stars):
     reg.fit(make_panel(train, variant="raw", max_len=80), feh[:40])
     save_model_dir(tmp_path, [reg], variant="raw", n_grid=50, max_len=80, model_name="gru", dataset="syn")
     sub = lcs.subset(np.arange(40, 46))
-    out = predict_light_curves(tmp_path, sub, trust_pickle=True)
+    out = predict_light_curves(tmp_path, sub)  # a deep model: JSON + .keras, no pickle to trust
     assert out["source_id"].tolist() == sub.source_id.tolist()
     np.testing.assert_allclose(out["feh_pred"], reg.predict(make_panel(sub, variant="raw", max_len=80)), rtol=1e-6)
 
@@ -314,9 +315,222 @@ def test_pickles_are_only_loaded_when_trusted(model_dir, tmp_path, capsys):
     data = pickle.dumps(Evil())
     (crafted / "model_000.pkl").write_bytes(data)
     manifest = json.loads((model_dir / "manifest.json").read_text())
-    manifest["estimators"] = [{"file": "model_000.pkl", "sha256": hashlib.sha256(data).hexdigest(), "class": "x"}]
-    manifest["n_models"] = 1
-    (crafted / "manifest.json").write_text(json.dumps(manifest))
-    rc = main(["predict", "--model", str(crafted), "--input", "x_bin.dat", "-o", str(tmp_path / "o.csv")])
-    assert rc == 2 and not marker.exists()
-    assert "--trust-pickle" in capsys.readouterr().err
+    entry = {"file": "model_000.pkl", "sha256": hashlib.sha256(data).hexdigest(), "class": "x"}
+    # as the current format writes a pickle entry, and as format version 1 did (no per-file format)
+    for version, extra in [(2, {"format": "pickle"}), (1, {})]:
+        manifest.update(format_version=version, estimators=[{**entry, **extra}], n_models=1)
+        (crafted / "manifest.json").write_text(json.dumps(manifest))
+        rc = main(["predict", "--model", str(crafted), "--input", "x_bin.dat", "-o", str(tmp_path / "o.csv")])
+        assert rc == 2 and not marker.exists()
+        assert "--trust-pickle" in capsys.readouterr().err
+
+
+# ------------------------------------------------ deep models: no pickle, no trust needed
+def _deep_names():
+    from tserbench.regressors import list_models
+
+    return [info.name for info in list_models(include_plugins=False) if info.kind == "deep"]
+
+
+def _rewrite(model_dir, name: str, data: bytes) -> None:
+    """Replace ``name`` in a model directory and give the manifest its matching sha256 (a careful attacker)."""
+    import hashlib
+
+    (model_dir / name).write_bytes(data)
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    for entry in manifest["estimators"]:
+        for e in (entry, entry.get("keras", {})):
+            if e.get("file") == name:
+                e["sha256"] = hashlib.sha256(data).hexdigest()
+    (model_dir / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.fixture(scope="module")
+def deep_dir(tmp_path_factory):
+    """A tiny GRU on padded (masked) input, saved; returns (folder, estimator, X)."""
+    pytest.importorskip("tensorflow")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 2, 10))
+    X[::3, :, 7:] = -1.0  # padded steps: the network gets a Masking layer
+    reg = get_regressor("gru", units=(2,), dropout=0.0, n_epochs=1, validation_split=0.0, run_eagerly=True,
+                        random_state=0).fit(X, rng.normal(size=12))
+    assert reg.masked_
+    path = tmp_path_factory.mktemp("deep")
+    save_model_dir(path, [reg], variant="raw", n_grid=50, max_len=10, model_name="gru", dataset="syn")
+    return path, reg, X
+
+
+@pytest.mark.parametrize("name", _deep_names())
+def test_every_deep_model_of_the_registry_loads_under_safe_mode(tmp_path, name):
+    """Each deep network saves as JSON + .keras and loads with safe_mode=True, without trust, predicting the same."""
+    pytest.importorskip("tensorflow")
+    from tserbench.regressors import list_models, resolve_model_class
+
+    info = {i.name: i for i in list_models(include_plugins=False)}[name]
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(12, 2, 16))
+    if info.unequal_length:
+        X[::4, :, 12:] = -1.0  # padded: exercises the Masking layer
+    params = {**resolve_model_class(name).get_test_params()[0], "validation_split": 0.0}
+    reg = get_regressor(name, **params).fit(X, rng.normal(size=12))
+    save_model_dir(tmp_path, [reg], variant="full", n_grid=16, max_len=16, model_name=name, dataset="syn")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "model_000.json", "model_000.keras"]
+    (loaded,), manifest = load_model_dir(tmp_path)  # trust_pickle=False
+    assert manifest["format_version"] == 2 and manifest["estimators"][0]["format"] == "tserbench-deep-json"
+    assert type(loaded) is type(reg) and loaded.get_params() == reg.get_params()
+    assert loaded.masked_ == reg.masked_ and loaded.input_shape_ == reg.input_shape_
+    np.testing.assert_allclose(loaded.predict(X), reg.predict(X), rtol=1e-6, atol=1e-6)
+
+
+def test_deep_model_saved_by_run_predicts_without_trust_pickle(tmp_path, monkeypatch, stars, capsys):
+    """``tserbench run --save-models`` then ``tserbench predict`` on a deep model: no --trust-pickle needed."""
+    pytest.importorskip("tensorflow")
+    monkeypatch.setattr(tserbench.cli, "COMMAND_MODULES", ("tserbench.evaluation._cli", "tserbench.regressors._cli"))
+    out = tmp_path / "res"
+    tiny = {"gru": {"units": [2], "dropout": 0.0, "n_epochs": 1, "validation_split": 0.0, "run_eagerly": True}}
+    assert main(["run", "--dataset", "rrab-synthetic", "--dataset-param", "n_stars=40", "--models", "gru",
+                 "--folds", "2x1", "--out", str(out), "--n-jobs", "1", "--no-leaderboard", "--quiet",
+                 "--save-models", "--params-from", json.dumps(tiny)]) == 0
+    models = out / "gru" / "models"
+    assert not list(models.rglob("*.pkl")) and len(list(models.rglob("*.keras"))) == 4  # 2 folds + the ensemble
+    lcs, _ = stars
+    files = _write_dg22(tmp_path, lcs, range(3))
+    pd.DataFrame({"source_id": lcs.source_id[:3], "period": lcs.period[:3]}).to_csv(tmp_path / "p.csv", index=False)
+    capsys.readouterr()
+    pred = tmp_path / "pred.csv"
+    assert main(["predict", "--model", str(models), "--input", *map(str, files), "--periods",
+                 str(tmp_path / "p.csv"), "-o", str(pred)]) == 0, capsys.readouterr().err
+    got = pd.read_csv(pred, dtype={"source_id": "int64"})
+    assert got.columns.tolist() == ["source_id", "feh_pred", "feh_std", "n_models"]
+    assert got["source_id"].tolist() == lcs.source_id[:3].tolist() and (got["n_models"] == 2).all()
+    api = predict_light_curves(models, lcs.subset(np.arange(3)))
+    np.testing.assert_allclose(got["feh_pred"], api["feh_pred"], atol=2e-3)  # the files round the light curves
+
+
+@pytest.mark.parametrize("cls_path", ["os.system", "subprocess.Popen", "tserbench.regressors.classical.FourierGBRegressor"])
+def test_deep_json_naming_a_class_outside_the_registry_is_refused(deep_dir, tmp_path, cls_path, capsys):
+    import shutil
+
+    src, _, _ = deep_dir
+    bad = tmp_path / "bad"
+    shutil.copytree(src, bad)
+    doc = json.loads((bad / "model_000.json").read_text())
+    doc["class"] = cls_path
+    _rewrite(bad, "model_000.json", json.dumps(doc).encode())
+    with pytest.raises(DataError, match=f"model_000.json: class '{cls_path}' is not a deep regressor of the "
+                                        "tserbench registry"):
+        load_model_dir(bad)
+    rc = main(["predict", "--model", str(bad), "--input", "x_bin.dat", "-o", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "model_000.json" in err and "Traceback" not in err
+
+
+def test_deep_json_with_other_attributes_or_parameters_is_refused(deep_dir, tmp_path):
+    import shutil
+
+    src, _, _ = deep_dir
+    for key, extra, what in [("fitted", {"_network": 1}, "attribute(s) _network"),
+                             ("fitted", {"model_": 1}, "attribute(s) model_"),
+                             ("params", {"cls": "os.system"}, "parameter(s) cls")]:
+        bad = tmp_path / f"bad_{key}_{what.split()[-1]}"
+        shutil.copytree(src, bad)
+        doc = json.loads((bad / "model_000.json").read_text())
+        doc[key].update(extra)
+        _rewrite(bad, "model_000.json", json.dumps(doc).encode())
+        with pytest.raises(DataError, match=re.escape(f"model_000.json: unexpected {what} for GRURegressor")):
+            load_model_dir(bad)
+
+
+def test_keras_file_with_a_python_lambda_is_refused_by_safe_mode(deep_dir, tmp_path, capsys):
+    import shutil
+
+    import keras
+
+    src, reg, _ = deep_dir
+    bad = tmp_path / "lambda"
+    shutil.copytree(src, bad)
+    inp = keras.Input(shape=reg.input_shape_)  # the shape the JSON expects: only safe_mode can refuse it
+    x = keras.layers.Lambda(lambda t: t)(inp)
+    out = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling1D()(x))
+    keras.Model(inp, out).save(tmp_path / "evil.keras")
+    _rewrite(bad, "model_000.keras", (tmp_path / "evil.keras").read_bytes())
+    with pytest.raises(DataError, match=r"model_000.keras: Keras refused to load the network \(safe_mode=True\).*"
+                                        "Lambda"):
+        load_model_dir(bad)
+    rc = main(["predict", "--model", str(bad), "--input", "x_bin.dat", "-o", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "model_000.keras" in err and "safe_mode" in err
+
+
+def test_tampered_keras_file_fails_its_checksum(deep_dir, tmp_path):
+    import shutil
+
+    src, _, _ = deep_dir
+    bad = tmp_path / "bad"
+    shutil.copytree(src, bad)
+    with open(bad / "model_000.keras", "ab") as fh:
+        fh.write(b"x")
+    with pytest.raises(DataError, match="model_000.keras: sha256 does not match"):
+        load_model_dir(bad)
+
+
+def test_deep_model_with_non_data_parameter_falls_back_to_a_pickle(deep_dir, tmp_path):
+    """A parameter that is no JSON data (here a range) cannot go into the safe format: pickled, with a warning."""
+    from tserbench.exceptions import ConfigError
+
+    _, _, X = deep_dir
+    reg = get_regressor("gru", units=range(2, 3), dropout=0.0, n_epochs=1, validation_split=0.0, run_eagerly=True,
+                        random_state=0).fit(X, np.arange(12.0))
+    with pytest.warns(UserWarning, match="saved as a pickle.*units: a builtins.range"):
+        save_model_dir(tmp_path, [reg], variant="raw", n_grid=50, max_len=10, model_name="gru", dataset="syn")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "model_000.pkl"]
+    with pytest.raises(ConfigError, match="trust_pickle=True"):
+        load_model_dir(tmp_path)
+
+
+def test_format_version_1_directories_are_read_behind_trust(model_dir, tmp_path):
+    """Directories of the first format (every estimator pickled, no per-file format) still load, with trust."""
+    import shutil
+
+    from tserbench.exceptions import ConfigError
+
+    old = tmp_path / "v1"
+    shutil.copytree(model_dir, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["format_version"] = 1
+    for entry in manifest["estimators"]:
+        del entry["format"]
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ConfigError, match="trust_pickle=True"):
+        load_model_dir(old)
+    ests, _ = load_model_dir(old, trust_pickle=True)
+    assert [type(e).__name__ for e in ests] == ["FourierLinearRegressor"] * 2
+    manifest["format_version"] = 2  # version 2 names every file's format
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="unknown estimator format None"):
+        load_model_dir(old, trust_pickle=True)
+
+
+def test_predict_help_states_the_pickle_risk(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Deep models are saved in a format that cannot run code" in text and "safe_mode" in text
+    assert "Classical models are pickles, which can run any code: they load only with --trust-pickle" in text
+    assert "RISK: unpickling runs whatever code" in text
+
+
+def test_held_out_picks_are_not_saved(deep_dir, tmp_path):
+    """Every criterion's best weights (fit_with_held_out) stay out of the JSON: the .keras holds the model's own pick."""
+    _, _, X = deep_dir
+    y = np.arange(12.0)
+    reg = get_regressor("gru", units=(2,), dropout=0.0, n_epochs=1, validation_split=0.0, run_eagerly=True,
+                        random_state=0).fit_with_held_out(X[:8], y[:8], X[8:], y[8:])
+    assert set(reg.selected_weights_) == {"inner", "held-out"}
+    save_model_dir(tmp_path, [reg], variant="raw", n_grid=50, max_len=10, model_name="gru", dataset="syn")
+    doc = json.loads((tmp_path / "model_000.json").read_text())
+    assert doc["fitted"]["selected_weights_"] is None
+    (loaded,), _ = load_model_dir(tmp_path)
+    assert loaded.selected_weights_ is None and loaded.selection_ == reg.selection_
+    np.testing.assert_allclose(loaded.predict(X), reg.predict(X), rtol=1e-6, atol=1e-6)

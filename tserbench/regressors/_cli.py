@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["register"]
+__all__ = ["register", "SECURITY_NOTE"]
+
+#: what ``predict --help`` says about loading saved models (the README says the same)
+SECURITY_NOTE = (
+    "Deep models are saved in a format that cannot run code (the network as .keras, loaded with Keras' "
+    "safe_mode, its settings as JSON) and load as they are. Classical models are pickles, which can run any "
+    "code: they load only with --trust-pickle, which you should give only for files you made yourself."
+)
 
 
 def register(subparsers) -> None:
@@ -31,7 +38,8 @@ def register(subparsers) -> None:
             "source_id,feh_pred,feh_std,n_models (mean and standard deviation across models); "
             "with one: source_id,feh_pred. Unusable stars are reported on stderr and skipped. "
             "--model dg22 is Dekany & Grebel (2022)'s published 10-fold ensemble, read from the data "
-            "home (tserbench datasets fetch rrab-gaia-dg22): no training needed."
+            "home (tserbench datasets fetch rrab-gaia-dg22): no training needed. "
+            f"{SECURITY_NOTE}"
         ),
     )
     p.add_argument(
@@ -61,9 +69,10 @@ def register(subparsers) -> None:
     p.add_argument("--data-home", default=None,
                    help="where --model dg22 is read from (default: $TSERBENCH_DATA or the user cache)")
     p.add_argument("--trust-pickle", action="store_true",
-                   help="load a saved model directory's pickled estimators. RISK: unpickling runs whatever code "
-                        "the file's author put in it, and its checksum proves nothing about that author: use only "
-                        "model directories you made or trust (not needed for --model dg22)")
+                   help="load a saved model directory's pickled (classical) estimators. RISK: unpickling runs "
+                        "whatever code the file's author put in it, and its checksum proves nothing about that "
+                        "author: use only model directories you made yourself (not needed for deep models, saved "
+                        "as .keras + JSON, nor for --model dg22)")
     p.set_defaults(func=_predict)
 
 
