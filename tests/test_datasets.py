@@ -212,3 +212,15 @@ def test_cli_list_and_info(capsys, tmp_path):
     assert "none to fetch" in capsys.readouterr().out
     with pytest.raises(ConfigError, match="unknown dataset 'nope'"):
         _run_cli(["datasets", "info", "nope"])
+
+
+def test_datasets_info_shows_split_counts_only_for_a_single_split(capsys):
+    """A dataset with folds has no train/test counts to show (sktime's tags carry 0 there)."""
+    from tserbench.cli import main
+
+    assert main(["datasets", "info", "rrab-synthetic"]) == 0
+    out = capsys.readouterr().out
+    assert "n_instances_train" not in out and "predefined folds" in out
+    assert main(["datasets", "info", "covid3month"]) == 0
+    out = capsys.readouterr().out
+    assert "n_instances_train=140" in out.replace("\n", "") or "n_instances_train=140" in out

@@ -90,7 +90,14 @@ def _cmd_info(args: argparse.Namespace) -> int:
     class_tags = cls.get_class_tags()
     shown = ("n_instances", "n_splits", "is_univariate", "is_equal_length", "has_nans",
              "n_instances_train", "n_instances_test")
-    console.print("tags:     " + ", ".join(f"{k}={class_tags[k]}" for k in shown if k in class_tags))
+    # n_instances_train/test mean something only for a dataset with one train/test split (sktime
+    # requires them as ints, so datasets with folds carry 0)
+    split_tags = ("n_instances_train", "n_instances_test")
+    single = class_tags.get("n_splits") == 1
+    console.print("tags:     " + ", ".join(f"{k}={class_tags[k]}" for k in shown if k in class_tags
+                                           and class_tags[k] is not None and (single or k not in split_tags)))
+    if (class_tags.get("n_splits") or 0) > 1:
+        console.print(f"split:    {class_tags['n_splits']} predefined folds, no single train/test split")
     if info.kind == "archive":
         return _archive_info(info.name, args.data_home, console)
     manifest = dataset_manifest(info.name)

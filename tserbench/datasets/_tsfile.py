@@ -128,8 +128,8 @@ class TSFileDataset(BaseRegressionDataset):
                 cache.update(X_train=X3[:n_train] if isinstance(X3, np.ndarray) else X.iloc[:n_train],
                              X_test=X3[n_train:] if isinstance(X3, np.ndarray) else X.iloc[n_train:].reset_index(drop=True),
                              y_train=y_train, y_test=y[n_train:])
-            self.set_tags(n_instances=len(y), n_instances_train=n_train if test is not None else None,
-                          n_instances_test=len(y) - n_train if test is not None else None,
+            self.set_tags(n_instances=len(y), n_instances_train=n_train if test is not None else 0,
+                          n_instances_test=len(y) - n_train if test is not None else 0,
                           is_univariate=X.shape[1] == 1, is_equal_length=isinstance(X3, np.ndarray))
             self._cache = cache
         return self._cache
