@@ -97,7 +97,9 @@ def test_tags_are_honest():
 
 def test_sktime_dataset_checks_on_synthetic():
     from sktime.datasets.tests.test_all_datasets import TestAllDatasets
-    from sktime.datasets.tests.test_all_regression_datasets import TestAllRegressionDatasets
+    from sktime.datasets.tests.test_all_regression_datasets import (
+        TestAllRegressionDatasets,
+    )
     from sktime.utils.estimator_checks import check_estimator
 
     results = check_estimator(RRabSynthetic, raise_exceptions=False)
@@ -177,7 +179,9 @@ def test_dg22_real_cv_uses_dg22_folds(dg22_home):
 @pytest.mark.slow
 def test_sktime_dataset_checks_on_dg22(dg22_home):
     from sktime.datasets.tests.test_all_datasets import TestAllDatasets
-    from sktime.datasets.tests.test_all_regression_datasets import TestAllRegressionDatasets
+    from sktime.datasets.tests.test_all_regression_datasets import (
+        TestAllRegressionDatasets,
+    )
 
     # the default instance: its panel (the costly part: 4458 smoothing splines) is built
     # once per process and shared with the load benchmarks

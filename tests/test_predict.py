@@ -16,7 +16,12 @@ from tserbench.cli import main
 from tserbench.data.synthetic import make_synthetic_rrab
 from tserbench.exceptions import DataError, LightCurveError
 from tserbench.preprocessing import make_panel
-from tserbench.regressors import get_regressor, load_model_dir, predict_light_curves, save_model_dir
+from tserbench.regressors import (
+    get_regressor,
+    load_model_dir,
+    predict_light_curves,
+    save_model_dir,
+)
 
 # ids above 2**53: a float round trip would corrupt them
 BIG_ID = 6_000_000_000_000_000_001

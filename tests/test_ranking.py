@@ -194,7 +194,9 @@ def _fake_home(tmp_path: Path, monkeypatch) -> Path:
 @pytest.fixture(scope="module")
 def toy_board(tmp_path_factory) -> Path:
     """A real leaderboard: ``tserbench run`` of fourier-linear on a .ts pair named Toy, resamples:2."""
-    from test_tsfile import write_ts  # tests/ is on sys.path (pytest rootdir-relative import)
+    from test_tsfile import (
+        write_ts,  # tests/ is on sys.path (pytest rootdir-relative import)
+    )
 
     tmp = tmp_path_factory.mktemp("toyrun")
     rng = np.random.default_rng(1)

@@ -25,8 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from tserbench._config import data_home as _data_home
+
 # manifest_dir is re-exported here: the dataset layer is where callers look for it
-from tserbench.data._manifest import bundled_path, load_manifest, manifest_dir, sha256_file
+from tserbench.data._manifest import (
+    bundled_path,
+    load_manifest,
+    manifest_dir,
+    sha256_file,
+)
 from tserbench.exceptions import ChecksumError, ConfigError, DataError
 
 __all__ = ["fetch", "manifest_dir", "dataset_manifest", "file_status"]

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from tserbench.exceptions import ConfigError, DataError
-from tserbench.preprocessing.variants import VARIANTS  # the one definition of the input variants
+from tserbench.preprocessing.variants import (
+    VARIANTS,  # the one definition of the input variants
+)
 
 __all__ = ["BenchmarkData", "load_benchmark_data", "take_rows", "TARGET_ERROR_COLUMNS", "VARIANTS"]
 

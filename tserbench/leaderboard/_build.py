@@ -15,9 +15,19 @@ import pandas as pd
 from tserbench import _io
 from tserbench.exceptions import ConfigError, DataError
 from tserbench.leaderboard import baselines
-from tserbench.leaderboard._aggregate import paired_comparison, summarise_jobs, summarise_oof
+from tserbench.leaderboard._aggregate import (
+    paired_comparison,
+    summarise_jobs,
+    summarise_oof,
+)
+from tserbench.leaderboard._results import (
+    OOF_COLUMNS,
+    CarriedBoard,
+    is_board,
+    read_board,
+    read_results,
+)
 from tserbench.leaderboard._vocabulary import headline, vocabulary
-from tserbench.leaderboard._results import OOF_COLUMNS, CarriedBoard, is_board, read_board, read_results
 
 __all__ = ["Leaderboard", "collect", "build_leaderboard"]
 
@@ -474,9 +484,8 @@ def build_leaderboard(results_dir, out_dir: str | Path, *, name: str | None = No
     pathlib.Path
         The path of ``leaderboard.json``.
     """
-    from tserbench.leaderboard import _render
-
     from tserbench._secrets import mask_secrets
+    from tserbench.leaderboard import _render
 
     out_dir = Path(out_dir)
     generated_by = mask_secrets(generated_by or _equivalent_command(results_dir, out_dir, name))

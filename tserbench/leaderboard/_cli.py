@@ -46,10 +46,9 @@ def _leaderboard(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from tserbench._secrets import mask_secrets
     from tserbench.leaderboard import _render
     from tserbench.leaderboard._build import build_leaderboard
-
-    from tserbench._secrets import mask_secrets
 
     command = mask_secrets(shlex.join(["tserbench", *sys.argv[1:]])) if sys.argv[1:2] == ["leaderboard"] else None
     path = build_leaderboard(args.results_dir, args.out, name=args.name, data_home=args.data_home,

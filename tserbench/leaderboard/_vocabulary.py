@@ -57,11 +57,11 @@ def headline(vocab: Vocabulary, protocol: str | None) -> str:
             "wrmse/wmae need weights the OOF files do not carry: for harness rows they are the mean over "
             "the runner's job records.")
     if _is_archive_protocol(protocol):
-        return (f"val: the test-set metric of each resample (resample 0: the dataset's own train/test split; "
-                f"resample r: tsml-eval's reshuffle with random_state=r), averaged over resamples; mean/std: "
-                f"over the resamples' values. " + tail)
+        return ("val: the test-set metric of each resample (resample 0: the dataset's own train/test split; "
+                "resample r: tsml-eval's reshuffle with random_state=r), averaged over resamples; mean/std: "
+                "over the resamples' values. " + tail)
     if vocab.instance == "star":  # the RRab sets: DG22's predefined folds
-        return (f"val: pooled out-of-fold metric over all stars of a repeat, averaged over repeats "
-                f"(DG22 predefined folds: one repeat, every star once); mean/std: over the per-fold values. " + tail)
+        return ("val: pooled out-of-fold metric over all stars of a repeat, averaged over repeats "
+                "(DG22 predefined folds: one repeat, every star once); mean/std: over the per-fold values. " + tail)
     return (f"val: pooled out-of-fold metric over all {vocab.instances} of a repeat, averaged over repeats "
             f"(each {vocab.instance} predicted once per repeat); mean/std: over the per-fold values. " + tail)

@@ -377,7 +377,7 @@ def save_model_dir(
         "format_version": FORMAT_VERSION,
         "tserbench_version": __version__,
         "sktime_version": sktime.__version__,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "model_name": model_name,
         "dataset": dataset,
         "preprocessing": {"variant": variant, "n_grid": int(n_grid), "max_len": int(max_len)},
