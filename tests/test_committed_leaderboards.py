@@ -120,3 +120,44 @@ def test_committed_archive_ranking_regenerates_from_the_published_files(tmp_path
     fresh = json.loads((tmp_path / "ranking.json").read_text())
     for key in ("average_ranks", "friedman", "cliques", "datasets", "n_datasets"):
         assert fresh["published"][key] == committed["published"][key], key
+
+
+def _board(name: str) -> Path:
+    board = ROOT / "leaderboard" / name
+    if not (board / "leaderboard.json").is_file():
+        pytest.fail(f"committed leaderboard {name} missing")
+    return board
+
+
+def test_tecator_deep_rows_with_defaults_beat_the_training_mean_on_every_fold():
+    """leaderboard/tecator: gru, fcn and resnet at their defaults, each fold better than predicting its training mean."""
+    board = _board("tecator")
+    doc = _doc(board)
+    assert doc["run"]["command"] and "--params-from" not in doc["run"]["command"]  # the class defaults
+    for model in ("gru", "fcn", "resnet"):
+        oof = pd.read_csv(board / "oof" / f"{model}.csv")
+        assert oof["fold"].nunique() == 5
+        for fold, part in oof.groupby("fold"):
+            train_mean = oof.loc[oof["fold"] != fold, "y_true"].mean()  # every instance is in one test fold
+            mean_rmse = np.sqrt(np.mean((part["y_true"] - train_mean) ** 2))
+            rmse = np.sqrt(np.mean((part["y_true"] - part["y_pred"]) ** 2))
+            assert rmse < mean_rmse, (model, fold, rmse, mean_rmse)
+
+
+def test_covid3month_rows_fall_within_the_published_spread_of_their_regressor():
+    """leaderboard/covid3month: ROCKET, FCN and InceptionTime land inside the published mean ± 2 SD (real data)."""
+    import os
+
+    env = os.environ.get("TSERBENCH_DATA")
+    if not env or not (Path(env) / "tsml_eval_tser_results").is_dir():
+        pytest.skip("real data: TSERBENCH_DATA with tsml_eval_tser_results not set (CI sets it)")
+    from tserbench.leaderboard import archive
+
+    board = _board("covid3month")
+    published = archive.read_published("covid3month", env)
+    for model, theirs in (("rocket", "ROCKET"), ("fcn", "FCN"), ("inceptiontime", "Inception")):
+        oof = pd.read_csv(board / "oof" / f"{model}.csv")
+        mine = archive.resample_rmse(oof)
+        assert sorted(mine) == [0, 1, 2, 3, 4]
+        spread = archive.within_spread([mine[r] for r in sorted(mine)], published[theirs]["rmse"][: len(mine)])
+        assert spread["within"], (model, spread)
