@@ -164,7 +164,7 @@ def test_covid3month_rows_fall_within_the_published_spread_of_their_regressor():
 
     board = _board("covid3month")
     published = archive.read_published("covid3month", env)
-    for model, theirs in (("rocket", "ROCKET"), ("fcn", "FCN"), ("inceptiontime", "Inception")):
+    for model, theirs in (("rocket", "ROCKET"), ("fcn", "FCN"), ("inceptiontime", "Inception"), ("resnet", "ResNet")):
         oof = pd.read_csv(board / "oof" / f"{model}.csv")
         mine = archive.resample_rmse(oof)
         assert sorted(mine) == [0, 1, 2, 3, 4]
