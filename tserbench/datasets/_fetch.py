@@ -88,21 +88,31 @@ def file_status(name: str, data_home: str | os.PathLike | None = None) -> list[d
     return rows
 
 
+def _download_to_temp(url: str, folder: Path, label: Path, timeout: float = _TIMEOUT_S) -> tuple[str, str]:
+    """Stream ``url`` into a ``.part`` temp file in ``folder``; return ``(temp path, sha256)``.
+
+    The caller verifies the digest and moves or removes the file; a failed
+    download removes it and raises :class:`DataError` naming ``label``.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{label.name}.", suffix=".part", dir=folder)
+    h = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out, _urlopen(url, timeout=timeout) as resp:
+            while chunk := resp.read(_CHUNK):
+                h.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        os.unlink(tmp)
+        raise DataError(f"download failed from {url}: {exc}", path=label) from None
+    return tmp, h.hexdigest()
+
+
 def _download(url: str, dest: Path, expected: str) -> None:
     """Download ``url`` to a temp file in ``dest``'s folder, verify, rename into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    tmp, actual = _download_to_temp(url, dest.parent, dest)
     try:
-        h = hashlib.sha256()
-        try:
-            with os.fdopen(fd, "wb") as out, _urlopen(url, timeout=_TIMEOUT_S) as resp:
-                while chunk := resp.read(_CHUNK):
-                    h.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise DataError(f"download failed from {url}: {exc}", path=dest) from None
-        actual = h.hexdigest()
         if actual != expected:
             raise ChecksumError(
                 f"sha256 mismatch after download from {url}: expected {expected}, got {actual}", path=dest

@@ -18,17 +18,18 @@ Nothing here imports sktime.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
-import urllib.error
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tserbench._config import data_home as _data_home
 from tserbench.data._manifest import load_manifest, sha256_file, verify_sha256
+from tserbench.datasets import (
+    _fetch,  # one download routine, one file-mode rule (_fetch._urlopen is what tests replace)
+)
 from tserbench.exceptions import ChecksumError, ConfigError, DataError
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
 MANIFEST = "tser_archive.json"
 #: Digests recorded next to a fetched dataset (``sha256sum`` format).
 SUMS = "SHA256SUMS"
-_CHUNK = 1 << 20
 _TIMEOUT_S = 120
 
 
@@ -178,31 +178,6 @@ def archive_status(name: str, data_home: str | os.PathLike | None = None) -> dic
     return row
 
 
-def _readable(path: str) -> None:
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
-def _download(url: str, folder: Path, label: Path) -> tuple[str, str]:
-    """Download ``url`` to a temp file in ``folder``; return ``(temp path, sha256)`` (the caller removes it)."""
-    from tserbench.datasets import _fetch  # its _urlopen, which tests replace
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{label.name}.", suffix=".part", dir=folder)
-    h = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out, _fetch._urlopen(url, timeout=_TIMEOUT_S) as resp:
-            while chunk := resp.read(_CHUNK):
-                h.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        os.unlink(tmp)
-        raise DataError(f"download failed from {url}: {exc}", path=label) from None
-    return tmp, h.hexdigest()
-
-
 def _clean_leftovers(folder: Path) -> None:
     """Remove what a killed fetch left: ``.part`` downloads and ``.staging.*`` folders."""
     for part in folder.glob(".*.part"):
@@ -278,7 +253,7 @@ def fetch_archive(
                 return folder
     train, test = _pair(folder, arch)
     say(f"{arch}: downloading {entry['url']}")
-    tmp, actual = _download(entry["url"], folder, zip_label)
+    tmp, actual = _fetch._download_to_temp(entry["url"], folder, zip_label, timeout=_TIMEOUT_S)
     staging = None
     try:
         if expected is not None and actual != expected:
@@ -300,7 +275,7 @@ def fetch_archive(
         sums_tmp = staging / SUMS
         sums_tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
         for src in (got[train.name], got[test.name], sums_tmp):
-            _readable(str(src))
+            _fetch._readable(str(src))
             with open(src, "rb") as fh:
                 os.fsync(fh.fileno())
         # the pair first, SHA256SUMS last: a crash in between leaves files that do not verify, fetched again

@@ -34,7 +34,10 @@ class Vocabulary:
 
 
 def _is_archive_protocol(protocol: str | None) -> bool:
-    return protocol == "fixed" or (isinstance(protocol, str) and protocol.startswith("resamples:"))
+    """``fixed`` or ``resamples:N`` (the archive's protocols, as :func:`archive.n_resamples_of` knows them)."""
+    from tserbench.leaderboard.archive import n_resamples_of
+
+    return n_resamples_of(protocol) is not None
 
 
 def vocabulary(dataset: str | None, protocol: str | None = None) -> Vocabulary:
