@@ -42,13 +42,14 @@ class Leaderboard:
         The content of ``leaderboard.json``.
     oof : dict of str to pandas.DataFrame
         Out-of-fold predictions per model (harness and published-oof rows).
-    histories : dict of str to list of (str, dict)
-        Per model, ``(job label, history)`` for the learning curves.
+    histories : dict of str to list of (str, dict, dict)
+        Per model, ``(job label, history, detail)`` for the learning curves
+        (``detail``: the job's selected ``best_epoch`` and ``stop_reason``).
     """
 
     doc: dict
     oof: dict[str, pd.DataFrame] = field(default_factory=dict)
-    histories: dict[str, list[tuple[str, dict]]] = field(default_factory=dict)
+    histories: dict[str, list[tuple[str, dict, dict]]] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[dict]:
@@ -285,6 +286,12 @@ def _check_combinable(stores) -> None:
                 )
 
 
+def _curve_detail(record: dict) -> dict:
+    """What a learning curve marks: the epoch whose weights the job's selection kept, and why it stopped."""
+    pick = ((record.get("selection_detail") or {}).get(record.get("selection") or "inner") or {})
+    return {"best_epoch": pick.get("best_epoch"), "stop_reason": record.get("stop_reason")}
+
+
 def _honest_reference(rows: list[dict]) -> dict | None:
     """DG22's architecture retrained with inner selection, preferably on DG22's raw input."""
     cands = [r for r in rows if r["kind"] == "harness" and r.get("base_model") == HONEST_DG22
@@ -382,7 +389,8 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
                 row["trajectory_of"] += suffix
             rows.append(row)
             lb.oof[row_id] = oof
-            lb.histories[row_id] = [(f"r{j.repeat} f{j.fold}", j.history) for j in model.jobs if j.history]
+            lb.histories[row_id] = [(f"r{j.repeat} f{j.fold}", j.history, _curve_detail(j.record))
+                                    for j in model.jobs if j.history]
     for board in boards:  # a result store given beside a board replaces the board's copy of its rows
         carried = []
         for old in board.rows:
@@ -458,8 +466,9 @@ def build_leaderboard(results_dir, out_dir: str | Path, *, name: str | None = No
     """Aggregate one or more result stores and write the leaderboard files.
 
     Writes, atomically, into ``out_dir``: ``leaderboard.md``,
-    ``leaderboard.csv``, ``leaderboard.json``, ``leaderboard.html`` and
-    ``oof/<model>.csv`` (columns ``source_id,repeat,fold,y_true,y_pred``) for
+    ``leaderboard.csv``, ``leaderboard.json``, ``leaderboard.html``, its
+    figures as ``figures/<name>.png`` (150 dpi) and ``.pdf`` (see
+    :mod:`tserbench.leaderboard.figures`) and ``oof/<model>.csv`` (columns ``source_id,repeat,fold,y_true,y_pred``) for
     every harness model and for DG22's published predictions
     (``oof/dg22-published.csv``).
 
@@ -498,9 +507,11 @@ def build_leaderboard(results_dir, out_dir: str | Path, *, name: str | None = No
         _io.atomic_write_csv(out_dir / "oof" / f"{model}.csv", oof[list(OOF_COLUMNS)])
     _io.atomic_write_text(out_dir / "leaderboard.md", _render.to_markdown(lb))
     _io.atomic_write_csv(out_dir / "leaderboard.csv", _render.to_frame(lb))
-    from tserbench.leaderboard import _html
+    from tserbench.leaderboard import _html, figures
 
-    _io.atomic_write_text(out_dir / "leaderboard.html", _html.to_html(lb))
+    figs = figures.leaderboard_figures(lb)
+    figures.save_figures(figs, out_dir / "figures")
+    _io.atomic_write_text(out_dir / "leaderboard.html", _html.to_html(lb, figs))
     return _io.atomic_write_json(out_dir / "leaderboard.json", _finite(lb.doc))
 
 

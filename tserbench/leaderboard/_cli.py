@@ -14,7 +14,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "leaderboard", help="aggregate a result store into leaderboard md/csv/json/html",
         description="Aggregate a result store (tserbench run --out) into leaderboard.{md,csv,json,html} "
-                    "and oof/<model>.csv; on rrab-gaia-dg22 adds the Dékány & Grebel (2022) baselines.")
+                    "figures/<figure>.{png,pdf} (150 dpi PNG and vector PDF, for papers) and oof/<model>.csv; on rrab-gaia-dg22 adds the Dékány & Grebel (2022) baselines.")
     p.add_argument("results_dir", metavar="RESULTS_DIR", nargs="+",
                    help="the runner's output folder; several folders of one dataset and folds (e.g. its full "
                         "and raw variants) share one leaderboard, rows of another variant named MODEL@VARIANT; a committed leaderboard folder here carries its "
@@ -65,7 +65,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
                       _render.fmt(_render.n_splits(r)))
     console = Console()
     console.print(table)
-    console.print(f"wrote {path.parent}/leaderboard.{{md,csv,json,html}} and oof/")
+    console.print(f"wrote {path.parent}/leaderboard.{{md,csv,json,html}}, figures/ (PNG + PDF) and oof/")
     return 0
 
 

@@ -1,21 +1,17 @@
 """Self-contained HTML rendering of a leaderboard (inline CSS, base64 PNG plots).
 
 No external URL is referenced: the file can be mailed or archived as is.
-Plots use matplotlib's Agg backend through an explicit ``Figure`` (never
-``pyplot``), so rendering does not touch any global backend state.
+The figures are :mod:`tserbench.leaderboard.figures`' (the same ones
+``tserbench leaderboard`` exports as PNG and PDF), embedded at 150 dpi.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
-import math
-
-import numpy as np
-import pandas as pd
 
 from tserbench.leaderboard import _render as R
+from tserbench.leaderboard.figures import DPI as _DPI
 
 __all__ = ["to_html"]
 
@@ -32,7 +28,7 @@ color:#555}
 .kind{font-size:.8em;padding:1px 6px;border-radius:8px;color:#fff}
 .k-harness{background:#2a7d2e}.k-published-oof{background:#1f5fa8}.k-paper-reported{background:#9a6b00}.k-published-resamples{background:#6a3d9a}
 .meta{color:#555;font-size:.9em}code{background:#f4f4f4;padding:1px 4px;border-radius:3px;
-font-size:.92em;white-space:pre-wrap;word-break:break-all}
+font-size:.92em;white-space:pre-wrap;overflow-wrap:anywhere}
 img{max-width:100%;height:auto;border:1px solid #eee;margin:6px 0}
 .warn{background:#fff4e5;border-left:4px solid #f0a020;padding:6px 10px}
 ul.cmds li{margin:.3em 0}
@@ -43,126 +39,13 @@ def _esc(x) -> str:
     return html.escape("" if x is None else str(x))
 
 
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def _img(fig, alt: str) -> str:
-    return f'<img alt="{_esc(alt)}" src="data:image/png;base64,{_png(fig)}">'
+    from tserbench.leaderboard.figures import png_bytes
 
-
-def _grid(n: int, ncols: int = 3, size=(4.2, 3.6)):
-    from matplotlib.figure import Figure
-
-    ncols = max(1, min(ncols, n))
-    nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    return fig, axes[:n]
-
-
-def _pred_vs_true(oofs: dict[str, pd.DataFrame], v) -> str:
-    fig, axes = _grid(len(oofs))
-    lo = min(min(o["y_true"].min(), o["y_pred"].min()) for o in oofs.values())
-    hi = max(max(o["y_true"].max(), o["y_pred"].max()) for o in oofs.values())
-    pad = 0.05 * (hi - lo or 1.0)
-    lim = (lo - pad, hi + pad)
-    for ax, (model, oof) in zip(axes, oofs.items()):
-        x, y = oof["y_true"].to_numpy(), oof["y_pred"].to_numpy()
-        if len(x) > 1500:
-            ax.hexbin(x, y, gridsize=45, extent=(*lim, *lim), mincnt=1, bins="log", cmap="viridis")
-        else:
-            ax.scatter(x, y, s=6, alpha=0.5, color="#1f5fa8", edgecolors="none")
-        ax.plot(lim, lim, color="#d62728", lw=1, label="1:1")
-        ax.set(xlim=lim, ylim=lim, xlabel=v.axis(f"true {v.target}"), ylabel=v.axis(f"predicted {v.target}"), title=model, aspect="equal")
-        rmse = float(np.sqrt(np.mean((y - x) ** 2)))
-        ax.text(0.03, 0.97, f"RMSE {rmse:.4f}\nn = {len(x)}", transform=ax.transAxes, va="top", fontsize=9,
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
-        ax.legend(loc="lower right", fontsize=8)
-    return _img(fig, "predicted vs true")
-
-
-def _residuals(oofs: dict[str, pd.DataFrame], v) -> str:
-    fig, axes = _grid(len(oofs), size=(4.2, 2.8))
-    res = {m: (o["y_pred"] - o["y_true"]).to_numpy() for m, o in oofs.items()}
-    q = max(np.quantile(np.abs(r), 0.995) for r in res.values()) or 1.0
-    bins = np.linspace(-q, q, 51)
-    for ax, (model, r) in zip(axes, res.items()):
-        ax.hist(np.clip(r, -q, q), bins=bins, color="#1f5fa8", alpha=0.8)
-        ax.axvline(0, color="k", lw=0.8)
-        ax.set(title=f"{model}  (mean {r.mean():+.3f}, sd {r.std():.3f})", xlabel=v.axis("predicted − true"),
-               ylabel=v.instances)
-        ax.title.set_fontsize(9)
-    return _img(fig, "residual histograms")
-
-
-def _fold_spread(rows: list[dict]) -> str:
-    from matplotlib.figure import Figure
-
-    metrics = ("rmse", "mae", "r2")
-    width = min(2.0 + 0.9 * len(rows), 6.0)
-    fig = Figure(figsize=(width * len(metrics), 3.8), layout="constrained")
-    axes = fig.subplots(1, len(metrics), squeeze=False).ravel()
-    rng = np.random.default_rng(0)  # jitter only
-    names = [r["model"] for r in rows]
-    for ax, name in zip(axes, metrics):
-        data = [[f[name] for f in r.get("per_fold", [])] for r in rows]
-        ax.boxplot(data, widths=0.5, showfliers=False)
-        ax.set_xticks(range(1, len(names) + 1), names, rotation=25, ha="right", fontsize=8)
-        for i, vals in enumerate(data, 1):
-            ax.scatter(i + rng.uniform(-0.12, 0.12, len(vals)), vals, s=14, color="#d62728", zorder=3)
-        label = "R²" if name == "r2" else name.upper()
-        ax.set_title(f"validation {label} per fold", fontsize=10)
-        ax.set_ylabel(label)
-        ax.grid(axis="y", alpha=0.3)
-    return _img(fig, "per-fold metric spread")
-
-
-def _learning_curves(histories: dict[str, list[tuple[str, dict]]]) -> str | None:
-    hs = {m: h for m, h in histories.items() if h}
-    if not hs:
-        return None
-    fig, axes = _grid(len(hs), size=(4.4, 3.2))
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab10"]
-    for ax, (model, runs) in zip(axes, hs.items()):
-        positive = True
-        for i, (label, hist) in enumerate(runs):
-            c = cmap(i % 10)
-            for key, style in (("loss", "-"), ("val_loss", "--")):
-                vals = hist.get(key)
-                if vals:
-                    ax.plot(np.arange(1, len(vals) + 1), vals, style, color=c, lw=1,
-                            label=label if key == "loss" else None)
-                    positive &= bool(np.all(np.asarray(vals, dtype=float) > 0))
-        if positive:
-            ax.set_yscale("log")
-        ax.set(title=f"{model} (— loss, -- val_loss)", xlabel="epoch", ylabel="loss")
-        ax.title.set_fontsize(9)
-        if len(runs) <= 10:
-            ax.legend(fontsize=7, ncols=2)
-    return _img(fig, "learning curves")
-
-
-def _paired_plot(rows: list[dict]) -> str | None:
-    comps = [(r["model"], r["paired_vs_published"]) for r in rows
-             if (r.get("paired_vs_published") or {}).get("comparable")]
-    if not comps:
-        return None
-    fig, axes = _grid(2, ncols=2, size=(5.5, 3.4))
-    for ax, name in zip(axes, ("rmse", "mae")):
-        for model, pc in comps:
-            ax.plot(pc["folds"], pc[name]["diff"], "o-", label=model, ms=4)
-        ax.axhline(0, color="k", lw=0.8)
-        ax.set(xlabel="fold", ylabel=f"Δ {name.upper()} (model − DG22)", title=f"fold-wise Δ {name.upper()}")
-        ax.set_xticks(comps[0][1]["folds"])
-        ax.legend(fontsize=7)
-    return _img(fig, "paired fold-wise differences")
+    data = base64.b64encode(png_bytes(fig)).decode("ascii")
+    # shown at 100 px per inch of the figure: the 150-dpi PNG stays sharp on a high-density screen
+    width = round(fig.get_figwidth() * 100)
+    return f'<img alt="{_esc(alt)}" style="width:{width}px" src="data:image/png;base64,{data}">'
 
 
 def _table(header: list[str], rows: list[list[str]], row_classes: list[str] | None = None,
@@ -180,8 +63,15 @@ def _kind_badge(kind: str) -> str:
     return f'<span class="kind k-{kind}">{_esc(R.KIND_LABELS[kind])}</span>'
 
 
-def to_html(lb) -> str:
-    """Render a :class:`~tserbench.leaderboard._build.Leaderboard` as one HTML page."""
+def to_html(lb, figs: dict | None = None) -> str:
+    """Render a :class:`~tserbench.leaderboard._build.Leaderboard` as one HTML page.
+
+    ``figs``: the leaderboard's figures by name (default: made here with
+    :func:`tserbench.leaderboard.figures.leaderboard_figures`).
+    """
+    from tserbench.leaderboard.figures import leaderboard_figures
+
+    figs = leaderboard_figures(lb) if figs is None else figs
     doc = lb.doc
     main = R.main_rows(doc)
     body = [f"<h1>Leaderboard: {_esc(doc.get('name') or doc['dataset'])}</h1>",
@@ -234,9 +124,8 @@ def to_html(lb) -> str:
                     "(negative: the model is better); two-sided Wilcoxon signed-rank and paired t-test "
                     "over folds. DG22's predictions were selected on the test folds (held-out).</p>")
         body.append(_table(R.PAIRED_HEADER, [[_esc(c) for c in row] for row in paired], left=2))
-        img = _paired_plot(doc["rows"])
-        if img:
-            body.append(img)
+        if "paired-vs-published" in figs:
+            body.append(_img(figs["paired-vs-published"], "paired fold-wise differences"))
     honest = R.paired_cells(doc, "paired_vs_honest")
     if honest:
         body.append(f"<h2>Paired fold-wise comparison against the honest DG22 retrain "
@@ -254,22 +143,23 @@ def to_html(lb) -> str:
                     "published mean ± 2 sample SD over the same resamples; every pairing is in leaderboard.json.</p>")
         body.append(_table(R.ARCHIVE_HEADER, [[_esc(c) for c in row] for row in archive_rows], left=2))
 
-    oofs = {m: o for m, o in lb.oof.items() if len(o)}
-    if oofs:
-        order = [r["model"] for r in main if r["model"] in oofs]
-        oofs = {m: oofs[m] for m in order}
-        body.append("<h2>Predicted vs true (out-of-fold)</h2>")
-        body.append(_pred_vs_true(oofs, R.vocab(doc)))
-        body.append("<h2>Residuals (out-of-fold)</h2>")
-        body.append(_residuals(oofs, R.vocab(doc)))
-    fold_rows = [r for r in main if r.get("per_fold")]
-    if fold_rows:
-        body.append("<h2>Per-fold metric spread</h2>")
-        body.append(_fold_spread(fold_rows))
-    order = [r["model"] for r in main]
-    curves = _learning_curves({m: lb.histories[m] for m in order if m in lb.histories})
+    for key, title, alt in (("predicted-vs-true", "Predicted vs true (out-of-fold)", "predicted vs true"),
+                            ("residuals", "Residuals (out-of-fold)", "residual histograms"),
+                            ("fold-spread", "Per-fold metric spread", "per-fold metric spread")):
+        if key in figs:
+            body.append(f"<h2>{title}</h2>")
+            body.append(_img(figs[key], alt))
     body.append("<h2>Learning curves</h2>")
-    body.append(curves or '<p class="meta">No training history recorded in the result store.</p>')
+    if "learning-curves" in figs:
+        body.append('<p class="meta">Each line is one job; the dot marks the epoch whose weights were kept. '
+                    "Runs that recorded it show the unweighted RMSE on the fold's inner validation split, in the "
+                    "table's unit; older runs show their training loss, and the axis says which.</p>")
+        body.append(_img(figs["learning-curves"], "learning curves"))
+    else:
+        body.append('<p class="meta">No training history recorded in the result store'
+                    " (a carried row keeps its metrics and out-of-fold predictions, not its curves).</p>")
+    body.append('<p class="meta">Every figure is also in <code>figures/</code> beside this page, as PNG '
+                f"({_DPI} dpi) and PDF.</p>")
 
     notes = [r for r in main if r["kind"] != "harness"]
     if notes:

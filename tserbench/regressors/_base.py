@@ -156,7 +156,9 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
     model_ : keras.Model
         The fitted network with its head (best weights if early stopping).
     history_ : dict of str to list of float
-        Per-epoch ``loss`` and, with a validation split, ``val_loss``
+        Per-epoch ``loss`` (the weighted MSE plus regularisation that is
+        minimised) and the unweighted ``rmse`` in the target's unit; with a
+        validation split, ``val_loss`` and ``val_rmse`` on it
         (``learning_rate`` when the rate is scheduled; ``held_out_loss``
         with the test data attached).
     n_epochs_trained_, n_steps_trained_ : int
@@ -313,6 +315,8 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate=float(self.learning_rate)),
             loss="mse",
+            # unweighted, so that a learning curve shows the table's metric (the loss is weighted and regularised)
+            metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
             steps_per_execution=max(1, int(self.steps_per_execution)),
             run_eagerly=bool(self.run_eagerly),
             jit_compile=bool(self.jit_compile) and not self.run_eagerly,
@@ -527,6 +531,10 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         )
         full = checkpointer.history if checkpointer is not None else history.history
         self.history_ = {k: [float(v) for v in vals] for k, vals in full.items()}
+        scale = getattr(self, "target_scale_", None)
+        for key in ("rmse", "val_rmse"):  # in the target's unit, as every reported metric
+            if scale is not None and key in self.history_:
+                self.history_[key] = [v * float(scale[1]) for v in self.history_[key]]
         self.n_epochs_trained_ = len(self.history_.get("loss", []))
         self.n_steps_trained_ = self.n_epochs_trained_ * schedule.steps_per_epoch
         self.schedule_ = schedule.record()
