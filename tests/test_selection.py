@@ -70,7 +70,8 @@ def test_held_out_loss_is_what_keras_reports():
 
     w = DensityWeighter(cutoff=reg.weight_cutoff).fit(y).transform(yt)
     X3 = reg._scale_input(np.transpose(Xt, (0, 2, 1)).astype("float32"))  # the network sees scaled data
-    keras_loss = reg.model_.evaluate(X3, reg._scale_target(yt).astype("float32"), sample_weight=w, verbose=0)
+    keras_loss = reg.model_.evaluate(X3, reg._scale_target(yt).astype("float32"), sample_weight=w, verbose=0,
+                                     return_dict=True)["loss"]
     assert reg.history_["held_out_loss"][-1] == pytest.approx(keras_loss, rel=1e-5)
 
 
