@@ -92,3 +92,9 @@ def test_build_leaderboard_exports_the_figures_beside_the_html(tmp_path):
     assert (folder / "predicted-vs-true.pdf").read_bytes()[:5] == b"%PDF-"
     assert (folder / "learning-curves.png").is_file()
     assert "figures/" in (path.parent / "leaderboard.html").read_text()
+
+
+def test_an_rmse_series_shorter_than_the_loss_is_not_drawn_against_the_wrong_epochs():
+    hist = {"loss": [0.5, 0.3, 0.2], "val_loss": [0.6, 0.4, 0.3], "val_rmse": [0.5]}  # resumed mid-fit
+    fig = figures.learning_curves({"gru": [("r0 f0", hist)]})
+    assert fig.axes[0].get_ylabel().startswith("inner-split loss")

@@ -168,10 +168,17 @@ def fold_spread(rows: list[dict], styles: dict[str, dict] | None = None) -> Figu
 
 
 def _curve(hist: dict) -> tuple[str, list[float] | None]:
-    """The series to plot and what it is: the inner split's RMSE if recorded, else its loss."""
-    for key, what in (("val_rmse", "val_rmse"), ("rmse", "rmse"), ("val_loss", "val_loss"), ("loss", "loss")):
-        if hist.get(key):
-            return what, hist[key]
+    """The series to plot and what it is: the inner split's RMSE if recorded, else its loss.
+
+    An RMSE series shorter than the loss (a fit resumed from a checkpoint
+    written before the RMSE was recorded) is not used: it would be drawn
+    against the wrong epochs.
+    """
+    n = len(hist.get("loss") or ())
+    for key in ("val_rmse", "rmse", "val_loss", "loss"):
+        vals = hist.get(key)
+        if vals and (len(vals) == n or key in ("val_loss", "loss")):
+            return key, vals
     return "", None
 
 
