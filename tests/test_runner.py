@@ -377,6 +377,14 @@ def test_save_models(tmp_path):
     assert len(ResultStore(out).read_jobs("lin")) == 3  # the models/ folder is not mistaken for jobs
 
 
+def test_save_models_on_a_finished_run_says_it_saves_nothing(tmp_path):
+    ds = PanelDataset()
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False)
+    with pytest.warns(UserWarning, match=r"lin: 3 of 3 job\(s\) \(r0_f0, r0_f1, r0_f2\) were fitted by an earlier run"):
+        run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=out, progress=False, save_models=True)
+    assert not (out / "lin" / "models").exists()
+
+
 def test_cli_no_arguments_is_the_quick_default_run(main, tmp_path, monkeypatch):
     from tserbench.evaluation import _cli, runner
 

@@ -772,7 +772,15 @@ def _save_ensemble(store: ResultStore, data: BenchmarkData, model: str, jobs: li
 
     folder = store.model_dir(model) / "models"
     dirs = [folder / f"r{r}_f{f}" for r, f in jobs]
-    if not all((d / "manifest.json").exists() for d in dirs):
+    missing = [d.name for d in dirs if not (d / "manifest.json").exists()]
+    if missing:  # said, not silent: the user asked for models and would find none
+        warnings.warn(
+            f"--save-models: {model}: {len(missing)} of {len(dirs)} job(s) ({', '.join(missing[:3])}"
+            f"{', ...' if len(missing) > 3 else ''}) were fitted by an earlier run without --save-models "
+            f"and have no saved model, so {folder} holds no ensemble; finished jobs are not refitted: "
+            "give --save-models to the first run, or run again into a new --out",
+            stacklevel=2,
+        )
         return
     estimators = [load_model_dir(d, trust_pickle=True)[0][0] for d in dirs]  # written by this run
     save_model_dir(
