@@ -130,9 +130,26 @@ def test_tune_completes_n_trials_resumes_and_exports(tmp_path):
     best = min(study.trials, key=lambda t: t.value)
     out = export_params(storage, "t", tmp_path / "params.json")
     on_disk = json.loads(out.read_text())
-    assert on_disk == {MODEL: best.user_attrs["params"]}
-    assert set(on_disk[MODEL]) == set(SEARCH_SPACES[MODEL])  # searched params only, not the fixed budget
+    assert on_disk == {MODEL: {**FAST, **best.user_attrs["params"]}}
+    assert set(on_disk[MODEL]) == set(SEARCH_SPACES[MODEL]) | set(FAST)  # the fixed budget is exported too
     assert load_params(out) == load_params(f"{storage}:t") == on_disk
+
+
+def test_tune_export_run_trains_the_trials_configuration(tmp_path):
+    """tune -> export -> run: the run's model has the best trial's searched *and* fixed parameters."""
+    from tserbench.evaluation import run_benchmark
+    from tserbench.evaluation.store import ResultStore
+
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = tune(DATASET, "fourier-linear", n_trials=2, storage=storage, study_name="b",
+                 dataset_params=DS_PARAMS, fixed_params={"weight_cutoff": 0.5}, folds="5x1",
+                 heartbeat_interval=1, progress=False, sampler="random", pruner="none")
+    params = load_params(export_params(storage, "b", tmp_path / "p.json"))
+    assert params["fourier-linear"] == {"weight_cutoff": 0.5, **study.best_trial.user_attrs["params"]}
+    out = run_benchmark(DATASET, ["fourier-linear"], params=params, dataset_params=DS_PARAMS, folds="5x1",
+                        out=tmp_path / "run", progress=False, n_jobs=1)
+    recorded = ResultStore(out).read_params("fourier-linear")
+    assert {k: recorded[k] for k in params["fourier-linear"]} == params["fourier-linear"]
 
 
 def test_worker_waits_for_a_silent_last_trial_then_reruns_it(tmp_path):

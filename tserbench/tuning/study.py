@@ -458,7 +458,12 @@ def _load_study(storage: str, study_name: str):
 
 
 def best_params(study) -> dict[str, dict[str, Any]]:
-    """``{model: constructor params}`` of the study's best trial.
+    """``{model: constructor params}`` of the study's best trial, as it was trained.
+
+    The searched parameters of the trial plus the parameters the study fixed
+    for every trial (``tune --set``, typically the training budget such as
+    ``n_epochs`` or ``schedule``), so that ``tserbench run --params-from``
+    trains the configuration that scored, not the class defaults.
 
     Raises
     ------
@@ -472,7 +477,8 @@ def best_params(study) -> dict[str, dict[str, Any]]:
         trial = study.best_trial
     except ValueError:
         raise ConfigError(f"study {study.study_name!r} has no completed trial yet") from None
-    return {config["model"]: dict(trial.user_attrs["params"])}
+    fixed = dict(config.get("fixed_params") or {})  # the budget every trial trained with
+    return {config["model"]: {**fixed, **dict(trial.user_attrs["params"])}}
 
 
 def export_params(storage: str, study_name: str, path: str | os.PathLike) -> Path:
