@@ -232,3 +232,36 @@ def test_cli_tune_and_export(tmp_path, monkeypatch, capsys):
     assert set(json.loads((tmp_path / "best.json").read_text())) == {"fourier-linear"}
     assert main(["tune", "--dataset", DATASET]) == 2  # missing --model/--n-trials: one-line error
     assert "needs --model, --n-trials" in capsys.readouterr().err
+
+
+def test_cli_tune_says_new_or_resumed_and_names_the_metric(tmp_path, monkeypatch, capsys):
+    from tserbench.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["tune", "--dataset", DATASET, "--model", "fourier-linear", "--dataset-param", "n_stars=200",
+            "--folds", "5x1", "--pruner", "none", "--sampler", "random", "--n-trials"]
+    assert main([*argv, "1"]) == 0
+    captured = capsys.readouterr()
+    assert "tune: new study rrab-synthetic-fourier-linear-h0: 1 trials; best = lowest rmse" in captured.err
+    assert "best: rmse " in captured.out and "the lowest inner-CV mean, trial 0" in captured.out
+    assert main([*argv, "2"]) == 0
+    err = capsys.readouterr().err
+    assert "tune: resuming study rrab-synthetic-fourier-linear-h0: 1 of 2 trials finished; best (lowest rmse)" in err
+
+
+def test_ctrl_c_in_a_trial_is_one_line_without_optuna_traceback(tmp_path, monkeypatch, capsys, caplog):
+    from tserbench.cli import main
+    from tserbench.tuning import objective
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(objective, "_fit_predict", interrupted)
+    caplog.set_level("WARNING")
+    rc = main(["tune", "--dataset", DATASET, "--model", "fourier-linear", "--dataset-param", "n_stars=200",
+               "--folds", "5x1", "--n-trials", "2", "--no-progress"])
+    assert rc == 130
+    err = capsys.readouterr().err
+    assert err.count("tserbench: interrupted") == 1 and "Traceback" not in err
+    assert not [r for r in caplog.records if r.name.startswith("optuna.study")]  # no traceback, no "failed" line
