@@ -716,7 +716,10 @@ def run_benchmark(
                 else:
                     tasks.append((name, est, repeat, fold, train, test))
 
-        reporter = Reporter(len(tasks), skipped, progress)
+        where = f"dask {mask_secrets(scheduler)}" if scheduler else f"n_jobs {n_jobs}"
+        header = (f"run: {data.name} ({len(data)} instances, {splitter.protocol}), "
+                  f"models {', '.join(n for n, _ in resolved)}, {len(splits)} fold(s) each, {where}, out {out}")
+        reporter = Reporter(len(tasks), skipped, progress, header=header, models=[t[0] for t in tasks])
         try:
             for result in _execute(
                 tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
