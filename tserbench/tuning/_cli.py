@@ -34,7 +34,7 @@ def _key_value(text: str) -> tuple[str, object]:
 
 def register(subparsers) -> None:
     """Add ``tune`` (and ``tune export``) to the top-level sub-parsers."""
-    from tserbench.tuning.study import DEFAULT_STORAGE
+    from tserbench._config import DEFAULT_STORAGE
 
     p = subparsers.add_parser(
         "tune",

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 
+from tserbench._config import DEFAULT_STORAGE as _DEFAULT_STORAGE
 from tserbench._secrets import mask_secrets
 from tserbench.exceptions import ConfigError
 from tserbench.tuning.samplers import make_sampler
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 #: Default storage: an SQLite file in the current directory.
-DEFAULT_STORAGE = "sqlite:///tserbench-optuna.db"
+DEFAULT_STORAGE = _DEFAULT_STORAGE  # defined where `tserbench --help` can read it without Optuna
 
 _FINISHED = ("COMPLETE", "PRUNED")
 _ATTR = "tserbench"  # study user attribute holding what the study tunes
