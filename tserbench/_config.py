@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_home", "DEFAULT_STORAGE"]
+__all__ = ["DEFAULT_STORAGE", "data_home"]
 
 ENV_DATA_HOME = "TSERBENCH_DATA"
 #: Default Optuna storage of ``tserbench tune``: an SQLite file in the current directory.
