@@ -718,7 +718,7 @@ def run_benchmark(
 
         where = f"dask {mask_secrets(scheduler)}" if scheduler else f"n_jobs {n_jobs}"
         header = (f"run: {data.name} ({len(data)} instances, {splitter.protocol}), "
-                  f"models {', '.join(n for n, _ in resolved)}, {len(splits)} fold(s) each, {where}, out {out}")
+                  f"models {', '.join(n for n, _ in resolved)}, {len(splits)} split(s) each, {where}, out {out}")
         reporter = Reporter(len(tasks), skipped, progress, header=header, models=[t[0] for t in tasks])
         try:
             for result in _execute(
