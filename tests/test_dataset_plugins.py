@@ -46,7 +46,7 @@ def _install(root: Path, entry_points: dict[str, str], modules: dict[str, str] |
     pkg = root / PKG
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
-    (pkg / "datasets.py").write_text(_doc_block("# my_tser_datasets/datasets.py"))
+    (pkg / "datasets.py").write_text(_doc_block("# my-tser-datasets/my_tser_datasets/datasets.py"))
     for name, src in (modules or {}).items():
         (pkg / f"{name}.py").write_text(textwrap.dedent(src))
     dist = root / "my_tser_datasets-0.1.0.dist-info"

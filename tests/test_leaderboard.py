@@ -424,3 +424,11 @@ def test_a_job_file_that_is_not_a_record_is_a_one_line_error(tmp_path, capsys, m
     assert main(["leaderboard", str(res), "-o", str(tmp_path / "lb")], monkeypatch) == 2
     err = capsys.readouterr().err
     assert "r0_f0.json: not a job record" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_the_folds_cell_shows_repeats():
+    from tserbench.leaderboard._render import splits_cell
+
+    assert splits_cell({"n_folds": 5, "n_repeats": 2}) == "5×2"  # 10 jobs, not "5"
+    assert splits_cell({"n_folds": 10, "n_repeats": 1}) == "10"
+    assert splits_cell({"n_folds": 1, "n_repeats": 5}) == "5"  # resamples of one split

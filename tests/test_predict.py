@@ -539,3 +539,19 @@ def test_held_out_picks_are_not_saved(deep_dir, tmp_path):
     (loaded,), _ = load_model_dir(tmp_path)
     assert loaded.selected_weights_ is None and loaded.selection_ == reg.selection_
     np.testing.assert_allclose(loaded.predict(X), reg.predict(X), rtol=1e-6, atol=1e-6)
+
+
+def test_skipped_stars_are_reported_one_line_per_reason():
+    from tserbench.data._lightcurves import Rejection
+    from tserbench.regressors._cli import group_rejections
+
+    rejections = [Rejection(str(i), "no period for this star in p.csv", f"lc.tar.gz:lc/{i}_bin.dat") for i in range(500)]
+    rejections += [Rejection("7", "only 5 points, at least 20 needed", "a_bin.dat"),
+                   Rejection("8", "only 9 points, at least 20 needed", "b_bin.dat"),
+                   Rejection("x", "source_id is not an integer", "x_bin.dat")]
+    lines = group_rejections(rejections)
+    assert lines == [
+        "500 stars: no period for this star in p.csv (e.g. 0, 1, 2, ...; in lc.tar.gz)",
+        "2 stars: only 5 points, at least 20 needed (numbers vary) (e.g. 7, 8; in a_bin.dat, b_bin.dat)",
+        "x_bin.dat: star x: source_id is not an integer",
+    ]

@@ -377,6 +377,14 @@ def test_save_models(tmp_path):
     assert len(ResultStore(out).read_jobs("lin")) == 3  # the models/ folder is not mistaken for jobs
 
 
+def test_save_models_on_a_finished_run_says_it_saves_nothing(tmp_path):
+    ds = PanelDataset()
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=False)
+    with pytest.warns(UserWarning, match=r"lin: 3 of 3 job\(s\) \(r0_f0, r0_f1, r0_f2\) were fitted by an earlier run"):
+        run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=out, progress=False, save_models=True)
+    assert not (out / "lin" / "models").exists()
+
+
 def test_cli_no_arguments_is_the_quick_default_run(main, tmp_path, monkeypatch):
     from tserbench.evaluation import _cli, runner
 
@@ -477,3 +485,35 @@ def test_bad_run_input_is_one_line_with_exit_2(tmp_path, capsys, argv, message):
     assert main([*base, *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_piped_run_prints_a_header_at_once_and_one_line_per_job(tmp_path, capsys):
+    ds = PanelDataset()
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=tmp_path / "o", progress=True, n_jobs=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("run: ") and f"out {out}" in lines[0] and "models lin" in lines[0]
+    assert lines[0].endswith("fresh: 3 job(s) to run")
+    assert len([line for line in lines if line.startswith("[")]) == 3 and "ETA" in lines[-1]
+    run_benchmark(ds, [("lin", NoisyLinearRegressor())], out=out, progress=True, n_jobs=1)
+    assert capsys.readouterr().out.splitlines()[0].endswith("resuming: 3 finished job(s) kept, 0 to run")
+
+
+def test_eta_uses_each_models_measured_duration(monkeypatch):
+    import io
+    from types import SimpleNamespace
+
+    from tserbench.evaluation import _progress
+
+    clock = [0.0]
+    monkeypatch.setattr(_progress, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    models = ["deep", "fast", "deep", "fast", "deep", "fast"]
+    rep = _progress.Reporter(len(models), 0, True, io.StringIO(), models=models)
+
+    def done(model, seconds):
+        clock[0] += seconds  # one worker: wall time = fit time
+        record = {"metrics": {"val": {"rmse": 1.0, "mae": 1.0, "r2": 0.0}}, "fit_seconds": seconds}
+        rep.job_done(SimpleNamespace(model=model, repeat=0, fold=0, record=record))
+        return rep.finish_at - clock[0]
+
+    assert done("deep", 10.0) == pytest.approx(50.0)  # 5 jobs left, only the deep model's time seen yet
+    assert done("fast", 0.1) == pytest.approx(20.2)  # 2 deep x 10 s + 2 fast x 0.1 s, not 4 x the mean 5.05 s

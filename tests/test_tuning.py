@@ -130,9 +130,26 @@ def test_tune_completes_n_trials_resumes_and_exports(tmp_path):
     best = min(study.trials, key=lambda t: t.value)
     out = export_params(storage, "t", tmp_path / "params.json")
     on_disk = json.loads(out.read_text())
-    assert on_disk == {MODEL: best.user_attrs["params"]}
-    assert set(on_disk[MODEL]) == set(SEARCH_SPACES[MODEL])  # searched params only, not the fixed budget
+    assert on_disk == {MODEL: {**FAST, **best.user_attrs["params"]}}
+    assert set(on_disk[MODEL]) == set(SEARCH_SPACES[MODEL]) | set(FAST)  # the fixed budget is exported too
     assert load_params(out) == load_params(f"{storage}:t") == on_disk
+
+
+def test_tune_export_run_trains_the_trials_configuration(tmp_path):
+    """tune -> export -> run: the run's model has the best trial's searched *and* fixed parameters."""
+    from tserbench.evaluation import run_benchmark
+    from tserbench.evaluation.store import ResultStore
+
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = tune(DATASET, "fourier-linear", n_trials=2, storage=storage, study_name="b",
+                 dataset_params=DS_PARAMS, fixed_params={"weight_cutoff": 0.5}, folds="5x1",
+                 heartbeat_interval=1, progress=False, sampler="random", pruner="none")
+    params = load_params(export_params(storage, "b", tmp_path / "p.json"))
+    assert params["fourier-linear"] == {"weight_cutoff": 0.5, **study.best_trial.user_attrs["params"]}
+    out = run_benchmark(DATASET, ["fourier-linear"], params=params, dataset_params=DS_PARAMS, folds="5x1",
+                        out=tmp_path / "run", progress=False, n_jobs=1)
+    recorded = ResultStore(out).read_params("fourier-linear")
+    assert {k: recorded[k] for k in params["fourier-linear"]} == params["fourier-linear"]
 
 
 def test_worker_waits_for_a_silent_last_trial_then_reruns_it(tmp_path):
@@ -215,3 +232,36 @@ def test_cli_tune_and_export(tmp_path, monkeypatch, capsys):
     assert set(json.loads((tmp_path / "best.json").read_text())) == {"fourier-linear"}
     assert main(["tune", "--dataset", DATASET]) == 2  # missing --model/--n-trials: one-line error
     assert "needs --model, --n-trials" in capsys.readouterr().err
+
+
+def test_cli_tune_says_new_or_resumed_and_names_the_metric(tmp_path, monkeypatch, capsys):
+    from tserbench.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["tune", "--dataset", DATASET, "--model", "fourier-linear", "--dataset-param", "n_stars=200",
+            "--folds", "5x1", "--pruner", "none", "--sampler", "random", "--n-trials"]
+    assert main([*argv, "1"]) == 0
+    captured = capsys.readouterr()
+    assert "tune: new study rrab-synthetic-fourier-linear-h0: 1 trials; best = lowest rmse" in captured.err
+    assert "best: rmse " in captured.out and "the lowest inner-CV mean, trial 0" in captured.out
+    assert main([*argv, "2"]) == 0
+    err = capsys.readouterr().err
+    assert "tune: resuming study rrab-synthetic-fourier-linear-h0: 1 of 2 trials finished; best (lowest rmse)" in err
+
+
+def test_ctrl_c_in_a_trial_is_one_line_without_optuna_traceback(tmp_path, monkeypatch, capsys, caplog):
+    from tserbench.cli import main
+    from tserbench.tuning import objective
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(objective, "_fit_predict", interrupted)
+    caplog.set_level("WARNING")
+    rc = main(["tune", "--dataset", DATASET, "--model", "fourier-linear", "--dataset-param", "n_stars=200",
+               "--folds", "5x1", "--n-trials", "2", "--no-progress"])
+    assert rc == 130
+    err = capsys.readouterr().err
+    assert err.count("tserbench: interrupted") == 1 and "Traceback" not in err
+    assert not [r for r in caplog.records if r.name.startswith("optuna.study")]  # no traceback, no "failed" line

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_home"]
+__all__ = ["DEFAULT_STORAGE", "data_home"]
 
 ENV_DATA_HOME = "TSERBENCH_DATA"
+#: Default Optuna storage of ``tserbench tune``: an SQLite file in the current directory.
+DEFAULT_STORAGE = "sqlite:///tserbench-optuna.db"
 
 
 def data_home(path: str | os.PathLike | None = None) -> Path:

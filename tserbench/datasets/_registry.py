@@ -265,9 +265,14 @@ def dataset_info(name: str) -> DatasetInfo:
     eps = _entry_points()
     if name in eps:
         return _plugin_info(eps[name])
+    from tserbench._names import did_you_mean
+    from tserbench.datasets._tser_archive import archive_entries
+
     known = list(_REGISTRY) + sorted(eps)
+    hint = did_you_mean(name, known + [e["name"] for e in archive_entries()])
     raise ConfigError(
-        f"unknown dataset {name!r}; choose one of {', '.join(known)}, or one of the 63 TSER archive datasets "
+        f"unknown dataset {name!r}; {hint + ' ' if hint else ''}"
+        f"choose one of {', '.join(known)}, or one of the 63 TSER archive datasets "
         f"(tserbench datasets list --all), {_HOW_TO_PLUG_IN}"
     )
 

@@ -3,15 +3,7 @@
 Importing this package does not import TensorFlow or dask.
 """
 
-from tserbench.evaluation.metrics import METRICS, PredictionError, score, summarise
-from tserbench.evaluation.runner import job_seed, run_benchmark, run_job
-from tserbench.evaluation.splitters import (
-    PredefinedFolds,
-    RepeatedStratifiedRegressionKFold,
-    make_splitter,
-    parse_folds,
-)
-from tserbench.evaluation.store import ResultStore
+import importlib
 
 __all__ = [
     "METRICS",
@@ -27,3 +19,29 @@ __all__ = [
     "score",
     "summarise",
 ]
+
+_LAZY = {
+    "METRICS": "tserbench.evaluation.metrics",
+    "PredictionError": "tserbench.evaluation.metrics",
+    "score": "tserbench.evaluation.metrics",
+    "summarise": "tserbench.evaluation.metrics",
+    "job_seed": "tserbench.evaluation.runner",
+    "run_benchmark": "tserbench.evaluation.runner",
+    "run_job": "tserbench.evaluation.runner",
+    "PredefinedFolds": "tserbench.evaluation.splitters",
+    "RepeatedStratifiedRegressionKFold": "tserbench.evaluation.splitters",
+    "make_splitter": "tserbench.evaluation.splitters",
+    "parse_folds": "tserbench.evaluation.splitters",
+    "ResultStore": "tserbench.evaluation.store",
+}
+
+
+def __getattr__(name: str):
+    """Import a public name on first use, so that ``tserbench --help`` imports no sklearn or pandas."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

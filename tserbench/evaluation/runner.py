@@ -716,7 +716,10 @@ def run_benchmark(
                 else:
                     tasks.append((name, est, repeat, fold, train, test))
 
-        reporter = Reporter(len(tasks), skipped, progress)
+        where = f"dask {mask_secrets(scheduler)}" if scheduler else f"n_jobs {n_jobs}"
+        header = (f"run: {data.name} ({len(data)} instances, {splitter.protocol}), "
+                  f"models {', '.join(n for n, _ in resolved)}, {len(splits)} split(s) each, {where}, out {out}")
+        reporter = Reporter(len(tasks), skipped, progress, header=header, models=[t[0] for t in tasks])
         try:
             for result in _execute(
                 tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
@@ -772,7 +775,15 @@ def _save_ensemble(store: ResultStore, data: BenchmarkData, model: str, jobs: li
 
     folder = store.model_dir(model) / "models"
     dirs = [folder / f"r{r}_f{f}" for r, f in jobs]
-    if not all((d / "manifest.json").exists() for d in dirs):
+    missing = [d.name for d in dirs if not (d / "manifest.json").exists()]
+    if missing:  # said, not silent: the user asked for models and would find none
+        warnings.warn(
+            f"--save-models: {model}: {len(missing)} of {len(dirs)} job(s) ({', '.join(missing[:3])}"
+            f"{', ...' if len(missing) > 3 else ''}) were fitted by an earlier run without --save-models "
+            f"and have no saved model, so {folder} holds no ensemble; finished jobs are not refitted: "
+            "give --save-models to the first run, or run again into a new --out",
+            stacklevel=2,
+        )
         return
     estimators = [load_model_dir(d, trust_pickle=True)[0][0] for d in dirs]  # written by this run
     save_model_dir(

@@ -11,7 +11,24 @@ Ranking across datasets (``tserbench rank``): :mod:`tserbench.leaderboard.rankin
 (``rank_table``, ``plot_critical_difference``) and ``_rank.build_ranking``.
 """
 
-from tserbench.leaderboard._build import build_leaderboard, collect
-from tserbench.leaderboard.check import CheckResult, check_against_reference
+import importlib
 
 __all__ = ["build_leaderboard", "collect", "check_against_reference", "CheckResult"]
+
+_LAZY = {
+    "build_leaderboard": "tserbench.leaderboard._build",
+    "collect": "tserbench.leaderboard._build",
+    "check_against_reference": "tserbench.leaderboard.check",
+    "CheckResult": "tserbench.leaderboard.check",
+}
+
+
+def __getattr__(name: str):
+    """Import a public name on first use, so that ``tserbench --help`` imports no pandas or matplotlib."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -62,7 +62,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
     for r in _render.main_rows(doc):
         table.add_row(_render.fmt(r.get("rank")), r["model"], r["kind"], r.get("selection") or "—",
                       *(_render.fmt(_render.metric(r, "val", m)) for m in ("rmse", "mae", "r2")),
-                      _render.fmt(_render.n_splits(r)))
+                      _render.splits_cell(r))
     console = Console()
     console.print(table)
     console.print(f"wrote {path.parent}/leaderboard.{{md,csv,json,html}}, figures/ (PNG + PDF) and oof/")

@@ -87,6 +87,14 @@ def n_splits(row: dict) -> int | None:
         return row["n_repeats"]
     return row.get("n_folds")
 
+
+def splits_cell(row: dict) -> str:
+    """The "folds" cell: ``5×2`` for 5 folds repeated twice (10 jobs), else the number of splits."""
+    folds, repeats = row.get("n_folds"), row.get("n_repeats") or 0
+    if folds and folds > 1 and repeats > 1:
+        return f"{folds}×{repeats}"
+    return fmt(n_splits(row))
+
 #: How each selection protocol is shown next to a model's name.
 SELECTION_LABELS = {
     "inner": "inner",
@@ -106,7 +114,7 @@ def main_table_cells(row: dict) -> list[str]:
         fmt(row.get("rank")), row["model"], selection_label(row), KIND_LABELS[row["kind"]],
         fmt(metric(row, "val", "rmse")), fmt(metric(row, "val", "mae")), fmt(metric(row, "val", "r2")),
         fmt(metric(row, "val", "medae")), mean_std(row, "val", "rmse"), fmt(metric(row, "train", "rmse")),
-        fmt(n_splits(row)), fit_cell, flag_cell(row),
+        splits_cell(row), fit_cell, flag_cell(row),
     ]
 
 

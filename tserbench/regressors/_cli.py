@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -131,8 +132,8 @@ def _predict(args: argparse.Namespace) -> int:
     result = predict_light_curves(loaded, lcs, errors="skip") if len(lcs) else None
     if result is not None:
         rejections = list(rejections) + list(result.attrs.get("rejections", []))
-    for rej in rejections:
-        print(f"tserbench: skipped {rej}", file=sys.stderr)
+    for line in group_rejections(rejections):
+        print(f"tserbench: skipped {line}", file=sys.stderr)
     if result is None or result.empty:
         raise DataError(f"no valid light curve to predict ({len(rejections)} rejected)", path=", ".join(args.input))
     done = f"{len(result)} prediction(s)" + (f"; {len(rejections)} star(s) skipped" if rejections else "")
@@ -144,6 +145,44 @@ def _predict(args: argparse.Namespace) -> int:
     atomic_write_csv(out, result)
     print(f"wrote {done} to {out}")
     return 0
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def group_rejections(rejections, *, examples: int = 3) -> list[str]:
+    """One line per reason: how many stars, the reason, a few example ids (not one line per star).
+
+    Reasons that differ only in their numbers (``only 5 points`` / ``only 7
+    points``) are one group, shown with its first star's wording.  A group of
+    one star keeps the full line, with its file.
+
+    Parameters
+    ----------
+    rejections : sequence of Rejection
+    examples : int, default=3
+        Example ids shown per group.
+
+    Returns
+    -------
+    list of str
+        In order of first appearance.
+    """
+    groups: dict[str, list] = {}
+    for rej in rejections:
+        groups.setdefault(_NUMBER.sub("#", rej.reason), []).append(rej)
+    lines = []
+    for members in groups.values():
+        if len(members) == 1:
+            lines.append(str(members[0]))
+            continue
+        ids = ", ".join(str(r.source_id) for r in members[:examples])
+        more = ", ..." if len(members) > examples else ""
+        files = sorted({r.path.split(":", 1)[0] for r in members if r.path})
+        where = f"; in {', '.join(files[:2])}{', ...' if len(files) > 2 else ''}" if files else ""
+        varied = " (numbers vary)" if len({r.reason for r in members}) > 1 else ""
+        lines.append(f"{len(members)} stars: {members[0].reason}{varied} (e.g. {ids}{more}{where})")
+    return lines
 
 
 def _read_gaia(inputs: list[str], rrlyrae: str):

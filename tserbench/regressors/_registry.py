@@ -245,8 +245,12 @@ def _check_regressor_class(obj: Any, name: str) -> type:
 
 
 def _unknown(name: str) -> ConfigError:
+    from tserbench._names import did_you_mean
+
     known = sorted(_BY_NAME) + sorted(_entry_points())
-    return ConfigError(f"unknown model {name!r}; known names: {', '.join(known)}; {_HOW_TO_PLUG_IN}")
+    hint = did_you_mean(name, known)
+    return ConfigError(f"unknown model {name!r}; {hint + ' ' if hint else ''}known names: {', '.join(known)}; "
+                       f"{_HOW_TO_PLUG_IN}")
 
 
 def resolve_model_class(name: str) -> type:

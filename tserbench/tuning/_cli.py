@@ -34,7 +34,7 @@ def _key_value(text: str) -> tuple[str, object]:
 
 def register(subparsers) -> None:
     """Add ``tune`` (and ``tune export``) to the top-level sub-parsers."""
-    from tserbench.tuning.study import DEFAULT_STORAGE
+    from tserbench._config import DEFAULT_STORAGE
 
     p = subparsers.add_parser(
         "tune",
@@ -123,8 +123,9 @@ def _tune(args) -> int:
     print(f"study {study.study_name}: " + ", ".join(f"{v} {k.lower()}" for k, v in sorted(states.items())))
     try:
         best = study.best_trial
+        extreme = "highest" if study.direction.name == "MAXIMIZE" else "lowest"
         print(
-            f"best value {best.value:.6g} ({study.direction.name.lower()}, trial {best.number}): "
+            f"best: {args.metric} {best.value:.6g} (the {extreme} inner-CV mean, trial {best.number}): "
             f"{json.dumps(best.user_attrs.get('params', {}))}"
         )
     except ValueError:

@@ -194,8 +194,12 @@ def get_space(model: str) -> Mapping[str, Distribution]:
     try:
         return SEARCH_SPACES[model]
     except KeyError:
+        from tserbench._names import did_you_mean
+
+        hint = did_you_mean(model, SEARCH_SPACES)
         raise ConfigError(
-            f"model {model!r} has no search space; models with one: {', '.join(sorted(SEARCH_SPACES))}"
+            f"model {model!r} has no search space; {hint + ' ' if hint else ''}"
+            f"models with one: {', '.join(sorted(SEARCH_SPACES))}"
         ) from None
 
 

@@ -27,6 +27,7 @@ in.  ``MaxTrialsCallback`` is still passed, as Optuna's own guard.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import time
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 
+from tserbench._config import DEFAULT_STORAGE as _DEFAULT_STORAGE
 from tserbench._secrets import mask_secrets
 from tserbench.exceptions import ConfigError
 from tserbench.tuning.samplers import make_sampler
@@ -51,7 +53,7 @@ __all__ = [
 ]
 
 #: Default storage: an SQLite file in the current directory.
-DEFAULT_STORAGE = "sqlite:///tserbench-optuna.db"
+DEFAULT_STORAGE = _DEFAULT_STORAGE  # defined where `tserbench --help` can read it without Optuna
 
 _FINISHED = ("COMPLETE", "PRUNED")
 _ATTR = "tserbench"  # study user attribute holding what the study tunes
@@ -353,6 +355,9 @@ def _work(objective, *, study_name, storage, config, n_trials, timeout, sampler,
     )
     _check_or_set_config(study, config)
     current: list[int] = []  # number of the trial this worker runs now
+    metric = f"{'highest' if objective.direction == 'maximize' else 'lowest'} {config['metric']}"
+    if progress:
+        _say_what_runs(study, n_trials, metric)
 
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
     from tserbench.environment import environment
@@ -369,8 +374,13 @@ def _work(objective, *, study_name, storage, config, n_trials, timeout, sampler,
         return value
 
     deadline = None if timeout is None else time.monotonic() + float(timeout)
-    bar = _Progress(study_name, n_trials) if progress else None
+    bar = _Progress(study_name, n_trials, metric) if progress else None
     failures_in_a_row = 0
+    # Ctrl-C inside a trial: Optuna marks it FAIL and logs the interrupt with its traceback
+    # before re-raising it; the CLI's one line says the rest, so that log record is dropped
+    optimize_log = logging.getLogger("optuna.study._optimize")
+    drop_interrupts = _DropInterrupts()
+    optimize_log.addFilter(drop_interrupts)
     try:
         while True:
             with warnings.catch_warnings():
@@ -407,15 +417,50 @@ def _work(objective, *, study_name, storage, config, n_trials, timeout, sampler,
             else:
                 failures_in_a_row = 0
     finally:
+        optimize_log.removeFilter(drop_interrupts)
         if bar is not None:
             bar.close()
     return study
 
 
+class _DropInterrupts(logging.Filter):
+    """Logging filter: drops Optuna's two records of a trial ended by KeyboardInterrupt."""
+
+    def __init__(self):
+        super().__init__()
+        self._after_interrupt = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
+            self._after_interrupt = True  # the next record is "Trial N failed with value None."
+            return False
+        if self._after_interrupt:
+            self._after_interrupt = False
+            return "failed with value" not in record.getMessage()
+        return True
+
+
+def _say_what_runs(study, n_trials: int, metric: str) -> None:
+    """One line on stderr: a new study, or a resumed one with what it holds already."""
+    import sys
+
+    trials = study.get_trials(deepcopy=False)
+    if not trials:
+        print(f"tune: new study {study.study_name}: {n_trials} trials; best = {metric} of the inner CV",
+              file=sys.stderr)
+        return
+    try:
+        best = f"; best ({metric}) so far {study.best_value:.4g} (trial {study.best_trial.number})"
+    except ValueError:  # no completed trial yet
+        best = ""
+    print(f"tune: resuming study {study.study_name}: {_count(trials, _FINISHED)} of {n_trials} trials "
+          f"finished{best}", file=sys.stderr)
+
+
 class _Progress:
     """rich progress bar: finished trials of the whole study and the best value."""
 
-    def __init__(self, study_name: str, total: int):
+    def __init__(self, study_name: str, total: int, metric: str = "value"):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -428,12 +473,13 @@ class _Progress:
             console=Console(stderr=True),
             transient=False,
         )
+        self._metric = metric
         self._task = self._progress.add_task(f"tune {study_name}", total=total, best="")
         self._progress.start()
 
     def update(self, study, done: int) -> None:
         try:
-            best = f"best {study.best_value:.4g} (trial {study.best_trial.number})"
+            best = f"best ({self._metric}) {study.best_value:.4g} (trial {study.best_trial.number})"
         except ValueError:  # no completed trial yet
             best = ""
         self._progress.update(self._task, completed=done, best=best)
@@ -458,7 +504,12 @@ def _load_study(storage: str, study_name: str):
 
 
 def best_params(study) -> dict[str, dict[str, Any]]:
-    """``{model: constructor params}`` of the study's best trial.
+    """``{model: constructor params}`` of the study's best trial, as it was trained.
+
+    The searched parameters of the trial plus the parameters the study fixed
+    for every trial (``tune --set``, typically the training budget such as
+    ``n_epochs`` or ``schedule``), so that ``tserbench run --params-from``
+    trains the configuration that scored, not the class defaults.
 
     Raises
     ------
@@ -472,7 +523,8 @@ def best_params(study) -> dict[str, dict[str, Any]]:
         trial = study.best_trial
     except ValueError:
         raise ConfigError(f"study {study.study_name!r} has no completed trial yet") from None
-    return {config["model"]: dict(trial.user_attrs["params"])}
+    fixed = dict(config.get("fixed_params") or {})  # the budget every trial trained with
+    return {config["model"]: {**fixed, **dict(trial.user_attrs["params"])}}
 
 
 def export_params(storage: str, study_name: str, path: str | os.PathLike) -> Path:
