@@ -31,7 +31,7 @@ _DEEP: dict[str, str] = {
     "BiLSTMRegressor": "tserbench.regressors._recurrent",
     "GRURegressor": "tserbench.regressors._recurrent",
     "BiGRURegressor": "tserbench.regressors._recurrent",
-    "DG22BiLSTMRegressor": "tserbench.regressors._recurrent",
+    "DG22BiLSTMRegressor": "tserbench.regressors._dg22_bilstm",
     "ConvLSTMRegressor": "tserbench.regressors._conv_recurrent",
     "ConvGRURegressor": "tserbench.regressors._conv_recurrent",
 }
@@ -46,7 +46,7 @@ _LAZY: dict[str, str] = {
 }
 
 _NOT_ESTIMATOR_MODULES = {"_registry", "_builtin", "_saved", "_deep_format", "_predict", "_cli", "classical", "compose",
-                          "_base"}
+                          "_base", "_training_data", "_fit_modes", "_inference"}
 
 __all__ = [
     "ENTRY_POINT_GROUP",
