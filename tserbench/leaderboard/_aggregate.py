@@ -185,3 +185,43 @@ def paired_comparison(oof: pd.DataFrame, reference_oof: pd.DataFrame, *, referen
             "ttest_p": t_p,
         }
     return out
+
+
+def _mean_predictor_rmse(oof: pd.DataFrame) -> dict[tuple[int, int], float]:
+    """Per (repeat, fold): the RMSE of predicting the mean target of the rest of that repeat.
+
+    With k-fold protocols the rest of a repeat is the fold's training set, so
+    this is what predicting the training mean scores (for stores whose job
+    records predate ``mean_predictor_rmse``).
+    """
+    out = {}
+    for rep, part in oof.groupby("repeat"):
+        for fold, grp in part.groupby("fold"):
+            rest = part.loc[part["fold"] != fold, "y_true"]
+            out[(int(rep), int(fold))] = float(np.sqrt(np.mean((grp["y_true"] - rest.mean()) ** 2)))
+    return out
+
+
+def row_flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None = None,
+           splits: str = "folds") -> tuple[list[str], dict]:
+    """Warnings on a row: folds whose training hit the budget cap, folds no better than the mean predictor.
+
+    ``splits`` names the splits in the text ("folds", or "resamples" under the archive's protocols).
+    """
+    n = len(per_fold)
+    if cap is None:
+        cap = sum(1 for j in jobs if j.record.get("stop_reason") == "cap")
+    baseline = _mean_predictor_rmse(oof)
+    recorded = {(j.repeat, j.fold): j.record.get("mean_predictor_rmse") for j in jobs}
+    worse = 0
+    for rec in per_fold.to_dict(orient="records"):
+        key = (int(rec["repeat"]), int(rec["fold"]))
+        ref = recorded.get(key) if recorded.get(key) is not None else baseline.get(key)
+        if ref is not None and rec["rmse"] >= ref:
+            worse += 1
+    flags = []
+    if cap:
+        flags.append(f"{cap} of {n} {splits} stopped at the budget cap (not converged)")
+    if worse:
+        flags.append(f"{worse} of {n} {splits} no better than predicting the training mean")
+    return flags, {"folds_at_cap": cap, "folds_worse_than_mean": worse}
