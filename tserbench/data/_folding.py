@@ -1,4 +1,9 @@
-"""Phase folding of a time series with a known period and epoch (Eq. 1 of M24)."""
+"""Phase folding of a time series with a known period and epoch (Eq. 1 of M24).
+
+It lives with the readers because the Gaia reader folds what it reads (data
+is the lowest layer); :mod:`tserbench.preprocessing.folding` gives it to the
+preprocessing steps under its usual name.
+"""
 
 from __future__ import annotations
 
