@@ -215,3 +215,13 @@ def test_cli_tune_and_export(tmp_path, monkeypatch, capsys):
     assert set(json.loads((tmp_path / "best.json").read_text())) == {"fourier-linear"}
     assert main(["tune", "--dataset", DATASET]) == 2  # missing --model/--n-trials: one-line error
     assert "needs --model, --n-trials" in capsys.readouterr().err
+
+
+def test_a_weighted_metric_is_refused_before_any_data_or_trial(tmp_path):
+    # the inner folds carry no sample weights: wrmse used to be accepted and then fail every trial
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    with pytest.raises(ConfigError, match="'wrmse' needs sample weights.*tune on one of r2, rmse, mae, medae"):
+        tune("no-such-dataset", MODEL, n_trials=1, storage=storage, metric="wrmse", progress=False)
+    assert not (tmp_path / "optuna.db").exists()  # refused before a storage was made
+    with pytest.raises(ConfigError, match="unknown metric 'rsme'"):
+        tune("no-such-dataset", MODEL, n_trials=1, storage=storage, metric="rsme", progress=False)

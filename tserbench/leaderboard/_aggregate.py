@@ -32,7 +32,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from tserbench.leaderboard._metrics import METRIC_NAMES, score
+from tserbench.leaderboard._metrics import metric_names, score
 
 __all__ = ["per_fold_metrics", "summarise_oof", "summarise_jobs", "paired_comparison"]
 
@@ -72,7 +72,7 @@ def per_fold_metrics(oof: pd.DataFrame) -> pd.DataFrame:
         rows.append({"repeat": int(rep), "fold": int(fold), "n": len(grp),
                      **score(grp["y_true"].to_numpy(), grp["y_pred"].to_numpy())})
     frame = pd.DataFrame(rows)
-    return frame[["repeat", "fold", "n", *(m for m in METRIC_NAMES if m in frame.columns)]]
+    return frame[["repeat", "fold", "n", *(m for m in metric_names() if m in frame.columns)]]
 
 
 def summarise_oof(oof: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
@@ -96,7 +96,7 @@ def summarise_oof(oof: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
         score(g["y_true"].to_numpy(), g["y_pred"].to_numpy()) for _, g in oof.groupby("repeat", sort=True)
     ]
     out = {}
-    for name in METRIC_NAMES:
+    for name in metric_names():
         if name not in folds.columns or folds[name].isna().all():
             continue
         pooled = float(np.mean([p[name] for p in pooled_by_repeat]))
@@ -105,10 +105,13 @@ def summarise_oof(oof: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
 
 
 def summarise_jobs(job_metrics: list[dict[str, float]], pooled: dict[str, float] | None = None,
-                   names: tuple[str, ...] = METRIC_NAMES) -> dict:
-    """Summarise per-job metric dicts (headline: the mean over jobs, or ``pooled`` if given)."""
+                   names: tuple[str, ...] | None = None) -> dict:
+    """Summarise per-job metric dicts (headline: the mean over jobs, or ``pooled`` if given).
+
+    ``names``: the metrics to summarise; default every metric of the table, in its order.
+    """
     out = {}
-    for name in names:
+    for name in metric_names() if names is None else names:
         vals = [m[name] for m in job_metrics if m.get(name) is not None]
         if not vals:
             continue

@@ -21,9 +21,13 @@ import pandas as pd
 from tserbench.evaluation.store import OOF_COLUMNS  # one definition: the store's
 from tserbench.exceptions import DataError
 from tserbench.leaderboard._aggregate import row_flags, summarise_oof
+from tserbench.leaderboard._metrics import weighted_names
 from tserbench.leaderboard._vocabulary import vocabulary
 
-__all__ = ["OOF_COLUMNS", "Job", "ModelResults", "RunResults", "read_results", "CarriedBoard", "carried_rows", "is_board", "read_board"]
+__all__ = [
+    "OOF_COLUMNS", "CarriedBoard", "Job", "ModelResults", "RunResults",
+    "carried_rows", "is_board", "read_board", "read_results",
+]
 
 
 @dataclass
@@ -194,7 +198,8 @@ def read_board(path: str | Path) -> CarriedBoard:
     return CarriedBoard(path=root, run=doc["run"], rows=rows, oof=oof, environments=list(doc.get("environments") or []))
 
 
-def carried_rows(board: CarriedBoard, first_variant, *, taken: set[str]) -> tuple[list[dict], dict, list[dict], str | None]:
+def carried_rows(board: CarriedBoard, first_variant, *,
+                 taken: set[str]) -> tuple[list[dict], dict, list[dict], str | None]:
     """The harness rows of a committed board on a new leaderboard, except those a result store provides.
 
     Parameters
@@ -244,7 +249,7 @@ def carried_rows(board: CarriedBoard, first_variant, *, taken: set[str]) -> tupl
 def _carried_row(row: dict, oof: pd.DataFrame, board: CarriedBoard, row_id: str) -> dict:
     """A committed harness row on a new leaderboard: metrics recomputed from its OOF file, the rest as committed."""
     val, per_fold = summarise_oof(oof)
-    for name in ("wrmse", "wmae"):  # the OOF files do not carry the runner's weights
+    for name in weighted_names():  # the OOF files do not carry the runner's weights
         if name in (row.get("val") or {}):
             val[name] = row["val"][name]
     splits = vocabulary(row.get("dataset"), row.get("protocol")).splits

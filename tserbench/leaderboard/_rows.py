@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from tserbench.leaderboard._aggregate import row_flags, summarise_jobs, summarise_oof
+from tserbench.leaderboard._metrics import weighted_names
 from tserbench.leaderboard._vocabulary import vocabulary
 
 __all__ = ["environments_of", "harness_row"]
@@ -25,7 +26,7 @@ def harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFram
     twin_of = (run.get("held_out_twins") or {}).get(model.name)
     val, per_fold = summarise_oof(oof)
     # weighted metrics need the runner's weights, which the OOF files do not carry
-    val.update(summarise_jobs([j.val_metrics for j in model.jobs], names=("wrmse", "wmae")))
+    val.update(summarise_jobs([j.val_metrics for j in model.jobs], names=weighted_names()))
     train = summarise_jobs([j.train_metrics for j in model.jobs if j.train_metrics])
     weights = sorted({str(j.record.get("weights")) for j in model.jobs if j.record.get("weights")})
     fits = [j.fit_seconds for j in model.jobs if j.fit_seconds is not None]

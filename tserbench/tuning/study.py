@@ -170,7 +170,7 @@ def tune(
     ...              storage="sqlite:///demo.db", dataset_params={"n_stars": 200})
     """
     optuna = _optuna()
-    from tserbench.tuning.objective import CVObjective, load_tuning_data
+    from tserbench.tuning.objective import CVObjective, check_tuning_metric, load_tuning_data
     from tserbench.tuning.spaces import validate_space
 
     if int(n_trials) < 1:
@@ -182,8 +182,9 @@ def tune(
     fixed_params = _jsonable(dict(fixed_params or {}))
     dataset_params = _jsonable(dict(dataset_params or {}))
     validate_space(model, fixed=list(fixed_params))
-    make_sampler(sampler)  # fail on a bad sampler/pruner before loading any data
+    make_sampler(sampler)  # fail on a bad sampler/pruner/metric before loading any data
     make_pruner(pruner)
+    check_tuning_metric(metric)
 
     data = load_tuning_data(
         dataset,
