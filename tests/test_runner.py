@@ -477,3 +477,16 @@ def test_bad_run_input_is_one_line_with_exit_2(tmp_path, capsys, argv, message):
     assert main([*base, *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_saved_models_record_the_datasets_own_preprocessing(tmp_path):
+    # a dataset object's n_grid used to be lost: its models were saved with n_grid=50 in their manifest
+    from tserbench.datasets import RRabSynthetic
+    from tserbench.regressors._saved import load_model_dir
+
+    ds = RRabSynthetic(n_stars=40, n_grid=20, variant="spline")
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="2x1", out=tmp_path / "o", progress=False,
+                        save_models=True)
+    for folder in (out / "lin" / "models" / "r0_f0", out / "lin" / "models"):
+        _, manifest = load_model_dir(folder, trust_pickle=True)
+        assert manifest["preprocessing"] == {"variant": "spline", "n_grid": 20, "max_len": 80}

@@ -39,6 +39,7 @@ from tserbench.evaluation.data import (
     VARIANTS,
     BenchmarkData,
     load_benchmark_data,
+    panel_settings,
 )
 from tserbench.evaluation.splitters import make_splitter, parse_folds
 from tserbench.evaluation.store import ResultStore
@@ -269,9 +270,9 @@ def _result_folder(out, dataset: str) -> Path:
 
 
 def _preprocessing(data: BenchmarkData) -> dict:
-    """How ``data``'s panel was made, as a saved model's manifest records it."""
-    return {"variant": data.variant or "full", "n_grid": int(data.params.get("n_grid", 50)),
-            "max_len": int(data.params.get("max_len", 80))}
+    """How ``data``'s panel was made (the dataset's settings), as a saved model's manifest records it."""
+    pre = data.preprocessing or panel_settings(None, data.variant)
+    return {"variant": pre["variant"], "n_grid": int(pre["n_grid"]), "max_len": int(pre["max_len"])}
 
 
 def _save_model(store: ResultStore, data: BenchmarkData, result: JobResult) -> None:
