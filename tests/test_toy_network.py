@@ -19,8 +19,13 @@ pytest.importorskip("tensorflow")
 from sktime.networks.base import BaseDeepNetwork  # noqa: E402
 
 from tserbench.evaluation import ResultStore, run_benchmark  # noqa: E402
-from tserbench.regressors import ModelInfo, get_regressor, list_models, resolve_model_class  # noqa: E402
-from tserbench.regressors import _registry  # noqa: E402
+from tserbench.regressors import (  # noqa: E402
+    ModelInfo,
+    _registry,
+    get_regressor,
+    list_models,
+    resolve_model_class,
+)
 from tserbench.regressors._base import BaseTserbenchDeepRegressor  # noqa: E402
 
 
