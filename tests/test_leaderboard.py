@@ -279,7 +279,7 @@ def test_reads_the_real_runners_store(tmp_path):
 
 def test_row_command_is_the_latest_one_that_ran_the_model():
     """A store resumed with more --models: each row names a command that includes it."""
-    from tserbench.leaderboard._build import _command
+    from tserbench.leaderboard._rows import _command
 
     run = {
         "command": "tserbench run --dataset d --models a,b --out r",

@@ -80,3 +80,43 @@ def test_summarise():
     assert list(s["val"]) == ["r2", "rmse"]  # METRICS order
     assert s["train"]["rmse"]["mean"] == pytest.approx(0.6)
     assert summarise([]) == {}
+
+
+def test_one_metric_table_feeds_the_leaderboard_check_and_tuning(monkeypatch):
+    """A metric added to METRICS is a leaderboard column, a metric `check` compares and a tuning target."""
+    import types
+
+    import pandas as pd
+
+    from tserbench.evaluation.metrics import Metric
+    from tserbench.leaderboard import _aggregate, _metrics, check
+    from tserbench.tuning.objective import CVObjective, check_tuning_metric
+
+    def max_err(y_true, y_pred, sample_weight=None):
+        return float(skm.max_error(y_true, y_pred))
+
+    def skill(y_true, y_pred, sample_weight=None):
+        return -max_err(y_true, y_pred)
+
+    monkeypatch.setitem(METRICS, "maxerr", Metric("maxerr", max_err))
+    monkeypatch.setitem(METRICS, "skill", Metric("skill", skill, greater_is_better=True))
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=40)
+    oof = pd.DataFrame({"source_id": np.arange(40), "repeat": 0, "fold": np.arange(40) % 4, "y_true": y,
+                        "y_pred": y + rng.normal(0, 0.1, 40)})
+    assert "maxerr" in score(y, oof["y_pred"])
+    val, per_fold = _aggregate.summarise_oof(oof)
+    assert {"maxerr", "skill"} <= set(val) and {"maxerr", "skill"} <= set(per_fold.columns)
+    assert _metrics.metric_names()[-2:] == ("maxerr", "skill")
+    assert check.parse_tolerance("maxerr=0.1", ["maxerr"]) == {"maxerr": 0.1}
+    assert not _metrics.greater_is_better("maxerr") and _metrics.greater_is_better("skill")
+    check_tuning_metric("skill")  # accepted, and maximised
+    assert CVObjective.direction.fget(types.SimpleNamespace(metric="skill")) == "maximize"
+    assert CVObjective.direction.fget(types.SimpleNamespace(metric="maxerr")) == "minimize"
+
+
+def test_every_metric_is_an_object_with_its_direction_and_weighting():
+    for name, metric in METRICS.items():
+        assert metric.name == name and callable(metric.func)
+    assert {n for n, m in METRICS.items() if m.weighted} == {"wrmse", "wmae"}
+    assert {n for n, m in METRICS.items() if m.greater_is_better} == {"r2"}

@@ -19,6 +19,8 @@ from tserbench.regressors import (
 )
 from tserbench.regressors import _registry
 
+#: the short names users and the committed leaderboards rely on (the registry may hold more:
+#: a network added there needs no edit here, and the sktime checks take it from list_models())
 SHORT_NAMES = {
     "fcn",
     "resnet",
@@ -41,7 +43,7 @@ SHORT_NAMES = {
 def test_list_models_has_every_short_name_once():
     infos = list_models(include_plugins=False)
     names = [m.name for m in infos]
-    assert set(names) == SHORT_NAMES
+    assert SHORT_NAMES <= set(names)
     assert len(names) == len(set(names))
     for info in infos:
         assert isinstance(info, ModelInfo)

@@ -517,3 +517,16 @@ def test_eta_uses_each_models_measured_duration(monkeypatch):
 
     assert done("deep", 10.0) == pytest.approx(50.0)  # 5 jobs left, only the deep model's time seen yet
     assert done("fast", 0.1) == pytest.approx(20.2)  # 2 deep x 10 s + 2 fast x 0.1 s, not 4 x the mean 5.05 s
+
+
+def test_saved_models_record_the_datasets_own_preprocessing(tmp_path):
+    # a dataset object's n_grid used to be lost: its models were saved with n_grid=50 in their manifest
+    from tserbench.datasets import RRabSynthetic
+    from tserbench.regressors._saved import load_model_dir
+
+    ds = RRabSynthetic(n_stars=40, n_grid=20, variant="spline")
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="2x1", out=tmp_path / "o", progress=False,
+                        save_models=True)
+    for folder in (out / "lin" / "models" / "r0_f0", out / "lin" / "models"):
+        _, manifest = load_model_dir(folder, trust_pickle=True)
+        assert manifest["preprocessing"] == {"variant": "spline", "n_grid": 20, "max_len": 80}

@@ -265,3 +265,13 @@ def test_ctrl_c_in_a_trial_is_one_line_without_optuna_traceback(tmp_path, monkey
     err = capsys.readouterr().err
     assert err.count("tserbench: interrupted") == 1 and "Traceback" not in err
     assert not [r for r in caplog.records if r.name.startswith("optuna.study")]  # no traceback, no "failed" line
+
+
+def test_a_weighted_metric_is_refused_before_any_data_or_trial(tmp_path):
+    # the inner folds carry no sample weights: wrmse used to be accepted and then fail every trial
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    with pytest.raises(ConfigError, match="'wrmse' needs sample weights.*tune on one of r2, rmse, mae, medae"):
+        tune("no-such-dataset", MODEL, n_trials=1, storage=storage, metric="wrmse", progress=False)
+    assert not (tmp_path / "optuna.db").exists()  # refused before a storage was made
+    with pytest.raises(ConfigError, match="unknown metric 'rsme'"):
+        tune("no-such-dataset", MODEL, n_trials=1, storage=storage, metric="rsme", progress=False)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tserbench.data._folding import phase_fold
 from tserbench.data._lightcurves import (
     MIN_POINTS,
     LightCurves,
@@ -39,12 +40,10 @@ _FALSE = {"false", "f", "0", "no"}
 def fold_phase(time, period: float, epoch: float) -> tuple[np.ndarray, np.ndarray]:
     """Phase-fold times on ``period`` around ``epoch``; return ``(phase, order)``.
 
-    Delegates to :func:`tserbench.preprocessing.folding.phase_fold` (one
-    implementation of Eq. 1 in the project); imported lazily because the
-    readers sit above preprocessing in the layering.
+    Delegates to :func:`tserbench.data._folding.phase_fold` (one
+    implementation of Eq. 1 in the project, also
+    ``tserbench.preprocessing.phase_fold``).
     """
-    from tserbench.preprocessing.folding import phase_fold
-
     return phase_fold(time, period=period, epoch=epoch)
 
 

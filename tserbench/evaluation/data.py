@@ -20,7 +20,7 @@ from tserbench.preprocessing.variants import (
     VARIANTS,  # the one definition of the input variants
 )
 
-__all__ = ["BenchmarkData", "load_benchmark_data", "take_rows", "TARGET_ERROR_COLUMNS", "VARIANTS"]
+__all__ = ["TARGET_ERROR_COLUMNS", "VARIANTS", "BenchmarkData", "load_benchmark_data", "panel_settings", "take_rows"]
 
 #: Metadata columns holding the 1-sigma error of the target; when present the
 #: w-metrics use inverse-variance weights ``1 / err**2`` (M24, DG22).
@@ -58,6 +58,9 @@ class BenchmarkData:
         The dataset's own fixed split (True: a test instance), for
         ``folds="fixed"`` and ``"resamples:N"``; the instances are in the
         archive's order, training ones first.
+    preprocessing : dict
+        How the panel was made (``variant``, ``n_grid``, ``max_len``), as a
+        saved model's manifest records it: see :func:`panel_settings`.
     """
 
     name: str
@@ -70,6 +73,7 @@ class BenchmarkData:
     params: dict = field(default_factory=dict)
     model_defaults: dict = field(default_factory=dict)
     test_mask: np.ndarray | None = None
+    preprocessing: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -169,7 +173,29 @@ def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params
     return BenchmarkData(
         name=name, X=X, y=y, source_id=source_id, folds=folds, y_err=y_err, variant=variant, params=dataset_params,
         model_defaults=dict(getattr(ds, "model_defaults", None) or {}), test_mask=_test_mask(ds, y, name),
+        preprocessing=panel_settings(ds, variant),
     )
+
+
+def panel_settings(dataset, variant: str | None) -> dict:
+    """The preprocessing settings of a dataset's panel: ``{"variant", "n_grid", "max_len"}``.
+
+    Each setting is the dataset's own parameter where it has one (an
+    ``RRabSynthetic(n_grid=20)`` object, or ``dataset_params``), else the
+    default of :func:`tserbench.preprocessing.make_panel`, which builds the
+    panels; ``dataset`` None gives those defaults.
+    """
+    from tserbench.preprocessing.variants import make_panel
+
+    own = {}
+    if dataset is not None and hasattr(dataset, "get_params"):
+        try:
+            own = dataset.get_params(deep=False)
+        except Exception:  # noqa: BLE001 - a plug-in dataset without sklearn-style parameters
+            own = {}
+    defaults = {name: p.default for name, p in inspect.signature(make_panel).parameters.items()
+                if name in ("n_grid", "max_len")}
+    return {"variant": variant or "full", **{name: own.get(name, value) for name, value in defaults.items()}}
 
 
 def _test_mask(ds, y: np.ndarray, name: str) -> np.ndarray | None:

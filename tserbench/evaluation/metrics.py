@@ -25,6 +25,7 @@ from; a NaN never reaches a metric table.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn import metrics as skm
@@ -32,8 +33,10 @@ from sklearn import metrics as skm
 from tserbench.exceptions import TserbenchError
 
 __all__ = [
+    "GREATER_IS_BETTER",
     "METRICS",
     "WEIGHTED_METRICS",
+    "Metric",
     "PredictionError",
     "r2",
     "rmse",
@@ -138,21 +141,54 @@ def wmae(y_true, y_pred, sample_weight=None) -> float:
     return float(skm.mean_absolute_error(yt, yp, sample_weight=w))
 
 
-#: All metrics, in report order.
-METRICS: dict[str, Callable[..., float]] = {
-    "r2": r2,
-    "rmse": rmse,
-    "mae": mae,
-    "medae": medae,
-    "wrmse": wrmse,
-    "wmae": wmae,
+@dataclass(frozen=True)
+class Metric:
+    """One metric of the benchmark, as scikit-learn describes a scorer.
+
+    Parameters
+    ----------
+    name : str
+        Short name (a column of every result and leaderboard table).
+    func : callable
+        ``func(y_true, y_pred, sample_weight=None) -> float``.
+    greater_is_better : bool
+        True for a score (R²), False for an error: the leaderboard's ranking,
+        ``tserbench check``'s notion of "worse" and the tuning direction all
+        read it.
+    weighted : bool
+        True for a metric that needs the sample weights (``wrmse``, ``wmae``):
+        it is computed only where the runner has weights.
+    """
+
+    name: str
+    func: Callable[..., float]
+    greater_is_better: bool = False
+    weighted: bool = False
+
+    def __call__(self, y_true, y_pred, sample_weight=None) -> float:
+        """Return ``func(y_true, y_pred, sample_weight)``."""
+        return self.func(y_true, y_pred, sample_weight=sample_weight)
+
+
+#: All metrics, in report order: the one table that the runner's scores, the
+#: leaderboard's columns, ``tserbench check`` and the tuning direction come from.
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("r2", r2, greater_is_better=True),
+        Metric("rmse", rmse),
+        Metric("mae", mae),
+        Metric("medae", medae),
+        Metric("wrmse", wrmse, weighted=True),
+        Metric("wmae", wmae, weighted=True),
+    )
 }
 
 #: The metrics that take the sample weights; the others are computed unweighted.
-WEIGHTED_METRICS: frozenset[str] = frozenset({"wrmse", "wmae"})
+WEIGHTED_METRICS: frozenset[str] = frozenset(name for name, m in METRICS.items() if m.weighted)
 
 #: Metrics where larger is better (the others: smaller is better).
-GREATER_IS_BETTER: frozenset[str] = frozenset({"r2"})
+GREATER_IS_BETTER: frozenset[str] = frozenset(name for name, m in METRICS.items() if m.greater_is_better)
 
 
 def score(y_true, y_pred, sample_weight=None, *, where: str | None = None) -> dict[str, float]:
@@ -173,13 +209,13 @@ def score(y_true, y_pred, sample_weight=None, *, where: str | None = None) -> di
     """
     yt, yp = check_predictions(y_true, y_pred, where=where)
     out: dict[str, float] = {}
-    for name, func in METRICS.items():
-        if name in WEIGHTED_METRICS:
+    for name, metric in METRICS.items():
+        if metric.weighted:
             if sample_weight is None:
                 continue
-            out[name] = func(yt, yp, sample_weight=sample_weight)
+            out[name] = metric(yt, yp, sample_weight=sample_weight)
         else:
-            out[name] = func(yt, yp)
+            out[name] = metric(yt, yp)
     return out
 
 

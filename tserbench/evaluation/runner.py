@@ -1,50 +1,55 @@
 """The cross-validation runner: models x repeats x folds, resumable, parallel.
 
-Each (model, repeat, fold) is an independent job (:func:`run_job`): clone the
-estimator, give it a random state derived from ``(seed, model, repeat,
-fold)``, fit it on the training part, predict both parts, score both.  Jobs
-receive the data as arrays (sent once per worker: joblib memory-maps large
-numpy arrays for loky, and the dask backend scatters them), so workers on
-other machines need tserbench installed but no data home.  Results come back
-to the calling process, which alone writes the result store
+The runner orchestrates and nothing else: it resolves the models (the
+registry, :func:`tserbench.regressors._registry.resolve_models`), loads the
+data, splits it, hands the jobs that are not done yet to an execution engine
+(:mod:`tserbench.evaluation._engines`: this process, local loky workers or a
+dask cluster) and writes each result as it comes back.  One job
+(:func:`~tserbench.evaluation._job.run_job`) fits and scores one (model,
+repeat, fold).  Jobs receive the data as arrays (sent once per worker), so
+workers on other machines need tserbench installed but no data home.  Only
+the calling process writes the result store
 (:class:`~tserbench.evaluation.store.ResultStore`): workers need not share
 its file system, and a job is written as soon as it finishes, so an
 interrupted run resumes where it stopped.
-
-Parallelism uses existing engines only: joblib's ``loky`` backend locally,
-and joblib's ``dask`` backend on a ``dask.distributed`` cluster when a
-scheduler address is given.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
-import json
 import os
 import platform
 import sys
 import time
-import warnings
-import zlib
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from tserbench import __version__
 from tserbench._io import atomic_write_json
 from tserbench._secrets import mask_secrets
 from tserbench.environment import environment
+from tserbench.evaluation._engines import execute
+from tserbench.evaluation._job import JobResult, held_out_twin, run_job, selection_of
 from tserbench.evaluation._progress import Reporter
-from tserbench.evaluation.data import TARGET_ERROR_COLUMNS, VARIANTS, BenchmarkData, load_benchmark_data, take_rows
-from tserbench.evaluation.metrics import score
+from tserbench.evaluation._seeding import job_seed
+from tserbench.evaluation.data import (
+    TARGET_ERROR_COLUMNS,
+    VARIANTS,
+    BenchmarkData,
+    load_benchmark_data,
+    panel_settings,
+)
 from tserbench.evaluation.splitters import make_splitter, parse_folds
 from tserbench.evaluation.store import ResultStore
 from tserbench.exceptions import ConfigError
+from tserbench.regressors._registry import (
+    apply_dataset_defaults,
+    class_defaults,
+    params_record,
+    resolve_models,
+)
 
 __all__ = [
     "BenchmarkData",
@@ -58,506 +63,9 @@ __all__ = [
     "VARIANTS",
 ]
 
-# ---------------------------------------------------------------------------
-# one job
-# ---------------------------------------------------------------------------
-def job_seed(seed: int, model: str, repeat: int, fold: int) -> int:
-    """Random state of one job, a deterministic function of its coordinates.
 
-    Uses :class:`numpy.random.SeedSequence` over ``(seed, crc32(model),
-    repeat, fold)``: stable across processes and machines (unlike ``hash``),
-    so serial, loky and dask runs train identical models.
-
-    Returns
-    -------
-    int
-        In ``[0, 2**31 - 1)``.
-    """
-    entropy = [int(seed) & 0xFFFFFFFF, zlib.crc32(model.encode("utf-8")), int(repeat), int(fold)]
-    state = np.random.SeedSequence(entropy).generate_state(1, dtype=np.uint32)[0]
-    return int(state % (2**31 - 1))
-
-
-def _set_random_state(estimator, random_state: int) -> None:
-    """Set ``random_state`` (and nested ``*__random_state``) where the estimator has it."""
-    try:
-        names = estimator.get_params(deep=True)
-    except TypeError:
-        names = estimator.get_params()
-    keys = {k: random_state for k in names if k == "random_state" or k.endswith("__random_state")}
-    if keys:
-        estimator.set_params(**keys)
-
-
-def _history_of(estimator) -> dict[str, list[float]] | None:
-    """Per-epoch history of a fitted deep regressor, as a dict of float lists."""
-    hist = getattr(estimator, "history_", None)
-    if hist is None:
-        hist = getattr(estimator, "history", None)  # sktime's BaseDeepRegressor: a keras History
-    if hist is not None and not isinstance(hist, Mapping):
-        hist = getattr(hist, "history", None)
-    if not isinstance(hist, Mapping):
-        return None
-    out = {}
-    for key, values in hist.items():
-        try:
-            out[str(key)] = [float(v) for v in values]
-        except (TypeError, ValueError):
-            continue
-    return out or None
-
-
-def _epochs_of(estimator, history) -> int | None:
-    n = getattr(estimator, "n_epochs_trained_", None)
-    if isinstance(n, (int, np.integer)):
-        return int(n)
-    if history and history.get("loss"):
-        return len(history["loss"])
-    return None
-
-
-def _metric_weights(data: BenchmarkData, y_train: np.ndarray, train, test):
-    """Weights of the w-metrics for the training and validation parts, and their description.
-
-    Inverse target variance where the dataset publishes target errors; else
-    the density weights the dataset declares for training (the RRab sets:
-    DG22's, cutoff 0.5, fitted on the training part); else none (the
-    weighted metrics are then left out).
-    """
-    if data.y_err is not None:
-        return 1.0 / data.y_err[train] ** 2, 1.0 / data.y_err[test] ** 2, "inverse target variance"
-    cutoff = data.model_defaults.get("weight_cutoff")
-    if cutoff is None:
-        return None, None, None
-    w_train, w_val, desc = _density_weights(y_train.tobytes(), data.y[test].tobytes(), float(cutoff))
-    return np.frombuffer(w_train), np.frombuffer(w_val), desc
-
-
-@functools.lru_cache(maxsize=8)
-def _density_weights(y_train: bytes, y_val: bytes, cutoff: float) -> tuple[bytes, bytes, str]:
-    """DG22 density weights fitted on the training targets (cached: every model of a fold shares them)."""
-    from tserbench.preprocessing import DensityWeighter
-
-    weighter = DensityWeighter(cutoff=cutoff)
-    w_train = weighter.fit_transform(np.frombuffer(y_train))  # fitted on the training part only
-    w_val = weighter.transform(np.frombuffer(y_val))
-    desc = f"DG22 density weights fitted on the training part (cutoff={cutoff})"
-    return np.asarray(w_train, dtype=float).tobytes(), np.asarray(w_val, dtype=float).tobytes(), desc
-
-
-_WATCHED: set[int] = set()
-
-
-def _watch_parent(pid: int, interval: float = 1.0) -> None:
-    """In a worker process: exit at once when process ``pid`` no longer exists (once per worker).
-
-    loky keeps its workers alive when the process that started them is
-    killed with SIGKILL (no signal handler runs then); this daemon thread
-    makes them follow it within ``interval`` seconds.
-    """
-    if pid in _WATCHED:
-        return
-    _WATCHED.add(pid)
-    import threading
-
-    def watch():
-        while True:
-            time.sleep(interval)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # pragma: no cover - the pid exists (another user's)
-                pass
-
-    threading.Thread(target=watch, name="tserbench-parent-watch", daemon=True).start()
-
-
-#: Suffix of the row that the papers' selection picks from the same training
-#: runs as an ``inner`` model (``run_benchmark(also_held_out=True)``).
-HELD_OUT_SUFFIX = ".held-out"
-
-
-def held_out_twin(model: str) -> str:
-    """Name of the ``held-out`` row trained in the same runs as ``model`` (``gru`` -> ``gru.held-out``)."""
-    return f"{model}{HELD_OUT_SUFFIX}"
-
-
-def selection_of(estimator) -> str:
-    """The selection protocol of an estimator: its ``selection`` parameter, else ``"inner"``.
-
-    Estimators without the parameter select nothing on the test data (what
-    they tune, they tune on their training part), which is the ``inner``
-    protocol.
-    """
-    try:
-        return str(estimator.get_params(deep=False).get("selection", "inner"))
-    except (AttributeError, TypeError):
-        return "inner"
-
-
-@dataclass
-class JobResult:
-    """What one job sends back: its JSON record, its OOF frame, maybe the fitted model.
-
-    ``twins`` holds the results of other rows produced by the same fit (the
-    ``held-out`` pick of an ``inner`` model's run), written with it.
-    """
-
-    model: str
-    repeat: int
-    fold: int
-    record: dict
-    oof: pd.DataFrame
-    estimator: Any = None
-    twins: list = field(default_factory=list)
-
-
-def _score(est, data: BenchmarkData, train, test, *, model: str, repeat: int, fold: int):
-    """Predict both parts and score them: ``(metrics, predict_seconds, validation predictions, weights note)``."""
-    X_train, y_train = take_rows(data.X, train), data.y[train]
-    X_val, y_val = take_rows(data.X, test), data.y[test]
-    t0 = time.perf_counter()
-    pred_val = np.asarray(est.predict(X_val), dtype=float).reshape(-1)
-    predict_seconds = time.perf_counter() - t0
-    pred_train = np.asarray(est.predict(X_train), dtype=float).reshape(-1)
-    w_train, w_val, weights = _metric_weights(data, y_train, train, test)
-    where = f"model {model!r}, repeat {repeat}, fold {fold}"
-    metrics = {
-        "train": score(y_train, pred_train, w_train, where=f"{where}, training part"),
-        "val": score(y_val, pred_val, w_val, where=f"{where}, validation part"),
-    }
-    return metrics, predict_seconds, pred_val, weights
-
-
-def run_job(
-    estimator,
-    data: BenchmarkData,
-    train: np.ndarray,
-    test: np.ndarray,
-    *,
-    model: str,
-    repeat: int,
-    fold: int,
-    seed: int = 0,
-    return_estimator: bool = False,
-    also_held_out: bool = False,
-    checkpoint: tuple | None = None,
-    parent_pid: int | None = None,
-    seed_by_repeat: bool = False,
-) -> JobResult:
-    """Fit and score one (model, repeat, fold) job.
-
-    The estimator is cloned (sklearn/sktime ``clone``), given the random
-    state :func:`job_seed` ``(seed, model, repeat, fold)``, fitted on the
-    training part and scored on both parts.  Nothing is written here (the
-    caller owns the result store), so a job can run on any machine.
-
-    An estimator with ``selection="held-out"`` (the papers' protocol) is
-    fitted with the test part attached (``fit_with_held_out``) and picks its
-    epoch on it.  With ``also_held_out``, a deep regressor with
-    ``selection="inner"`` is fitted the same way, keeps its inner pick, and
-    the held-out pick of the same run comes back as a twin result
-    (:func:`held_out_twin` names it).
-
-    Parameters
-    ----------
-    estimator : sktime or sklearn regressor
-        Unfitted template.
-    data : BenchmarkData
-    train, test : numpy.ndarray of int
-        Row indices of the two parts.
-    model : str
-        Model name (result folder, error messages, seed).
-    repeat, fold : int
-    seed : int
-        Run seed.
-    return_estimator : bool
-        Send the fitted estimator back (for ``save_models``).
-    also_held_out : bool
-        Also return the held-out pick of the same run (deep regressors only).
-    checkpoint : tuple (folder, every), optional
-        Deep regressors checkpoint their fit to
-        ``folder/<model>/r<repeat>_f<fold>.npz`` every ``every`` epochs and
-        resume from it when the job is run again after a kill.
-    seed_by_repeat : bool, default=False
-        Give the estimator ``random_state=repeat`` instead (the archive's
-        resamples: tsml-eval seeds resample ``r``'s estimator with ``r``).
-    parent_pid : int, optional
-        The process that runs the benchmark.  A local worker process (not
-        that one) watches it and exits when it is gone, so that killing a run
-        with SIGKILL leaves no worker training on as an orphan.
-
-    Returns
-    -------
-    JobResult
-
-    Raises
-    ------
-    PredictionError
-        If the model predicts NaN or inf (the message names model, repeat, fold).
-    ConfigError
-        If ``selection="held-out"`` is asked of an estimator that cannot
-        score the test data during its fit.
-    """
-    from sklearn.base import clone
-
-    if parent_pid is not None and parent_pid != os.getpid():
-        _watch_parent(parent_pid)
-    train = np.asarray(train)
-    test = np.asarray(test)
-    est = clone(estimator)
-    random_state = int(repeat) if seed_by_repeat else job_seed(seed, model, repeat, fold)
-    _set_random_state(est, random_state)
-    X_train, y_train = take_rows(data.X, train), data.y[train]
-    selection = selection_of(est)
-    can_score = hasattr(est, "fit_with_held_out")
-    if selection == "held-out" and not can_score:
-        raise ConfigError(f"model {model!r}: selection='held-out' needs a regressor that scores the test "
-                          "fold during its fit (tserbench's deep regressors)")
-    twin = also_held_out and can_score and selection == "inner"
-    if checkpoint is not None and hasattr(est, "checkpoint_to"):
-        folder, every = checkpoint
-        est.checkpoint_to(Path(folder) / model / f"r{int(repeat)}_f{int(fold)}.npz", every)
-
-    started = _dt.datetime.now(_dt.timezone.utc)
-    t0 = time.perf_counter()
-    try:
-        if selection == "held-out" or twin:
-            est.fit_with_held_out(X_train, y_train, take_rows(data.X, test), data.y[test])
-        else:
-            est.fit(X_train, y_train)
-    except Exception as exc:
-        if type(exc).__name__ == "InvalidParameterError":  # scikit-learn's check of a parameter, at fit
-            raise ConfigError(f"model {model!r}: {exc}") from None
-        raise
-    fit_seconds = time.perf_counter() - t0
-    metrics, predict_seconds, pred_val, weights = _score(est, data, train, test, model=model, repeat=repeat,
-                                                         fold=fold)
-    history = _history_of(est)
-    y_val = data.y[test]
-    record = {
-        "model": model,
-        "repeat": int(repeat),
-        "fold": int(fold),
-        "estimator": f"{type(est).__module__}.{type(est).__qualname__}",
-        "random_state": random_state,
-        "selection": selection,
-        "selection_detail": getattr(est, "selection_", None),
-        # deep regressors: how the run ended ("converged" or "cap") and its budget in steps
-        "stop_reason": getattr(est, "stop_reason_", None),
-        "steps": getattr(est, "n_steps_trained_", None),
-        "schedule": getattr(est, "schedule_", None),
-        # the RMSE of predicting the training targets' mean for every validation star
-        "mean_predictor_rmse": float(np.sqrt(np.mean((y_val - np.mean(y_train)) ** 2))),
-        "n_train": int(len(train)),
-        "n_val": int(len(test)),
-        "metrics": metrics,
-        "weights": weights,
-        "fit_seconds": fit_seconds,
-        "predict_seconds": predict_seconds,
-        "epochs": _epochs_of(est, history),
-        "resumed_from_epoch": getattr(est, "resumed_from_epoch_", None),
-        "history": history,
-        "started": started.isoformat(timespec="seconds"),
-        "host": platform.node(),
-        "pid": os.getpid(),
-        "tserbench_version": __version__,
-        "environment": environment(),  # of the process that fitted the model (a dask worker, say)
-    }
-
-    def oof(pred):
-        return pd.DataFrame({
-            "source_id": data.source_id[test].astype(np.int64),
-            "repeat": int(repeat),
-            "fold": int(fold),
-            "y_true": data.y[test],
-            "y_pred": pred,
-        })
-
-    result = JobResult(model, int(repeat), int(fold), record, oof(pred_val), est if return_estimator else None)
-    if twin:
-        name = held_out_twin(model)
-        picked = est.selected_by("held-out")
-        t_metrics, t_predict, t_pred, _ = _score(picked, data, train, test, model=name, repeat=repeat, fold=fold)
-        t_record = {
-            **record,
-            "model": name,
-            "selection": "held-out",
-            "trajectory_of": model,  # the same training run; its fit_seconds are that run's
-            "stop_reason": "converged" if est.selection_["held-out"]["converged"] else "cap",
-            "metrics": t_metrics,
-            "predict_seconds": t_predict,
-            "epochs": record["epochs"],
-            "history": None,  # the run's learning curves are in the record of `model`
-        }
-        result.twins.append(JobResult(name, int(repeat), int(fold), t_record, oof(t_pred)))
-    return result
-
-
-# ---------------------------------------------------------------------------
-# models and params
-# ---------------------------------------------------------------------------
-def resolve_models(models, params: Mapping[str, Mapping] | None = None) -> list[tuple[str, Any]]:
-    """Turn ``models`` into ``[(name, unfitted estimator), ...]``.
-
-    Parameters
-    ----------
-    models : str, sequence or mapping
-        Registry names (a list, or one comma-separated string), ``(name,
-        estimator)`` pairs, estimator objects (named after their class), or a
-        mapping ``name -> estimator``.
-    params : mapping, optional
-        ``{model name: {param: value}}`` passed to the registry (or, for
-        estimator objects, to ``set_params``).
-    """
-    params = dict(params or {})
-    if isinstance(models, str):
-        models = [m.strip() for m in models.split(",") if m.strip()]
-    if isinstance(models, Mapping):
-        models = list(models.items())
-    resolved: list[tuple[str, Any]] = []
-    for item in models:
-        if isinstance(item, str):
-            from tserbench.regressors import get_regressor
-
-            resolved.append((item, get_regressor(item, **dict(params.get(item, {})))))
-            continue
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
-            name, est = item
-        elif hasattr(item, "fit") and hasattr(item, "predict"):
-            name, est = type(item).__name__.lower(), item
-        else:
-            raise ConfigError(f"not a model name or estimator: {item!r}")
-        if params.get(name):
-            from sklearn.base import clone
-
-            est = clone(est).set_params(**dict(params[name]))
-        resolved.append((name, est))
-    names = [n for n, _ in resolved]
-    if not names:
-        raise ConfigError("no models to run")
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ConfigError(f"model(s) listed twice: {', '.join(dupes)}")
-    unknown = sorted(set(params) - set(names))
-    if unknown:
-        raise ConfigError(f"params given for model(s) not in the run: {', '.join(unknown)}")
-    return resolved
-
-
-def _apply_dataset_defaults(resolved, defaults: Mapping, params: Mapping) -> list[tuple[str, Any]]:
-    """Give each deep model the parameters its dataset declares (``BenchmarkData.model_defaults``).
-
-    They describe how the papers train networks on the task (the RRab sets:
-    DG22's density weights, no standardisation), so only tserbench's deep
-    regressors get them; a classical model keeps its own defaults.  A deep
-    model gets a declared value for a parameter it takes, unless the run
-    sets that parameter (in ``params``) or the estimator was given with a
-    value other than its class default: what a run asks for wins.
-    """
-    if not defaults:
-        return resolved
-    out = []
-    for name, est in resolved:
-        if not hasattr(est, "build_model"):  # not one of tserbench's deep regressors
-            out.append((name, est))
-            continue
-        mine = est.get_params(deep=False)
-        class_defaults = _class_defaults(est)
-        given = dict(params.get(name) or {})
-        update = {k: v for k, v in defaults.items()
-                  if k in mine and k not in given and mine[k] == class_defaults.get(k, mine[k])}
-        if update:
-            from sklearn.base import clone
-
-            est = clone(est).set_params(**update)
-        out.append((name, est))
-    return out
-
-
-def _json_value(value):
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def _class_defaults(estimator) -> dict:
-    """The class defaults of ``estimator``'s parameters, JSON-safe."""
-    import inspect
-
-    try:
-        signature = inspect.signature(type(estimator).__init__)
-    except (TypeError, ValueError):
-        return {}
-    return {name: _json_value(p.default) for name, p in signature.parameters.items()
-            if p.default is not inspect.Parameter.empty}
-
-
-def _params_record(estimator) -> dict:
-    """``get_params(deep=False)`` made JSON-safe, without the per-job random state."""
-    return {
-        k: _json_value(v)
-        for k, v in estimator.get_params(deep=False).items()
-        if not (k == "random_state" or k.endswith("__random_state"))
-    }
-
-
-# ---------------------------------------------------------------------------
-# execution engines
-# ---------------------------------------------------------------------------
-def _execute(tasks: list[tuple], data: BenchmarkData, *, seed: int, n_jobs: int, scheduler, return_estimator: bool,
-             also_held_out: bool = False, checkpoint: tuple | None = None,
-             seed_by_repeat: bool = False) -> Iterator[JobResult]:
-    """Run ``tasks`` = [(name, estimator, repeat, fold, train, test)], yield results as they finish."""
-    if not tasks:
-        return
-    kwargs = {"seed": seed, "return_estimator": return_estimator, "also_held_out": also_held_out,
-              "checkpoint": checkpoint, "seed_by_repeat": seed_by_repeat}
-    if scheduler is None and (n_jobs == 1 or len(tasks) == 1):
-        for name, est, r, f, train, test in tasks:
-            yield run_job(est, data, train, test, model=name, repeat=r, fold=f, **kwargs)
-        return
-    from joblib import Parallel, delayed, parallel_config
-
-    if scheduler is None:  # local workers follow this process if it is killed
-        kwargs["parent_pid"] = os.getpid()
-
-    calls = (
-        delayed(run_job)(est, data, train, test, model=name, repeat=r, fold=f, **kwargs)
-        for name, est, r, f, train, test in tasks
-    )
-    if scheduler is None:
-        # loky replaces a worker whose memory grew during a job (TensorFlow's does)
-        # and warns each time; the restart is harmless, the warning only noise
-        warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
-        yield from Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(calls)
-        return
-    try:
-        from dask.distributed import Client
-    except ImportError as exc:  # pragma: no cover - dask is a dependency
-        raise ConfigError("--scheduler needs dask.distributed (pip install 'dask[distributed]')") from exc
-    own = not isinstance(scheduler, Client)
-    try:
-        client = Client(scheduler, set_as_default=False) if own else scheduler
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ConfigError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}") from exc
-    try:
-        # scatter: the data is sent once to each worker, not once per job
-        with parallel_config(backend="dask", client=client, scatter=[data]):
-            yield from Parallel(n_jobs=-1, return_as="generator_unordered")(calls)
-    finally:
-        if own:
-            client.close()
-
-
-# ---------------------------------------------------------------------------
-# the benchmark
-# ---------------------------------------------------------------------------
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def run_benchmark(
@@ -648,7 +156,7 @@ def run_benchmark(
         raise ConfigError(f"checkpoint_every must be a positive number of epochs or None, got {checkpoint_every!r}")
     resolved = resolve_models(models, params)
     data = load_benchmark_data(dataset, variant=variant, dataset_params=dataset_params)
-    resolved = _apply_dataset_defaults(resolved, data.model_defaults, params or {})
+    resolved = apply_dataset_defaults(resolved, data.model_defaults, params or {})
     splitter = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name),
                              test_mask=data.test_mask)
     seed_by_repeat = bool(getattr(splitter, "seeds_estimator_by_repeat", False))
@@ -681,17 +189,17 @@ def run_benchmark(
         # refuse a run that would mix results before anything is written (run.json, params.json)
         store.check_run(run_info)
         for name, est in resolved:
-            store.check_params(name, _params_record(est), defaults=_class_defaults(est))
+            store.check_params(name, params_record(est), defaults=class_defaults(est))
         run = store.init_run(run_info)
         model_names = list(run.get("models", []))
         twins = dict(run.get("held_out_twins") or {})  # twin row -> the model whose runs it comes from
         for name, est in resolved:
-            params = _params_record(est)
-            store.write_params(name, params, defaults=_class_defaults(est))
+            params = params_record(est)
+            store.write_params(name, params, defaults=class_defaults(est))
             names = [name]
             if also_held_out and hasattr(est, "fit_with_held_out") and selection_of(est) == "inner":
                 twin = held_out_twin(name)
-                store.write_params(twin, {**params, "selection": "held-out"}, defaults=_class_defaults(est))
+                store.write_params(twin, {**params, "selection": "held-out"}, defaults=class_defaults(est))
                 twins[twin] = name
                 names.append(twin)
             for n in names:
@@ -721,8 +229,8 @@ def run_benchmark(
                   f"models {', '.join(n for n, _ in resolved)}, {len(splits)} split(s) each, {where}, out {out}")
         reporter = Reporter(len(tasks), skipped, progress, header=header, models=[t[0] for t in tasks])
         try:
-            for result in _execute(
-                tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
+            for result in execute(
+                run_job, tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
                 also_held_out=also_held_out, seed_by_repeat=seed_by_repeat,
                 checkpoint=None if checkpoint_every is None else (str(store.out.resolve() / ".checkpoints"), int(checkpoint_every)),
             ):
@@ -764,52 +272,29 @@ def _result_folder(out, dataset: str) -> Path:
     return path
 
 
-def _save_ensemble(store: ResultStore, data: BenchmarkData, model: str, jobs: list[tuple[int, int]]) -> None:
-    """Gather the fold models of ``model`` into one model directory ``OUT/<model>/models/``.
-
-    ``tserbench predict OUT/<model>/models`` then averages the fold models.
-    Written only when every job has its fold model (a resumed run fitted
-    before ``--save-models`` was given has none for its old jobs).
-    """
-    from tserbench.regressors._saved import load_model_dir, save_model_dir
-
-    folder = store.model_dir(model) / "models"
-    dirs = [folder / f"r{r}_f{f}" for r, f in jobs]
-    missing = [d.name for d in dirs if not (d / "manifest.json").exists()]
-    if missing:  # said, not silent: the user asked for models and would find none
-        warnings.warn(
-            f"--save-models: {model}: {len(missing)} of {len(dirs)} job(s) ({', '.join(missing[:3])}"
-            f"{', ...' if len(missing) > 3 else ''}) were fitted by an earlier run without --save-models "
-            f"and have no saved model, so {folder} holds no ensemble; finished jobs are not refitted: "
-            "give --save-models to the first run, or run again into a new --out",
-            stacklevel=2,
-        )
-        return
-    estimators = [load_model_dir(d, trust_pickle=True)[0][0] for d in dirs]  # written by this run
-    save_model_dir(
-        folder,
-        estimators,
-        variant=data.variant or "full",
-        n_grid=int(data.params.get("n_grid", 50)),
-        max_len=int(data.params.get("max_len", 80)),
-        model_name=model,
-        dataset=data.name,
-        extra={"jobs": [f"r{r}_f{f}" for r, f in jobs], "note": "one fitted model per CV fold; predictions are averaged"},
-    )
+def _preprocessing(data: BenchmarkData) -> dict:
+    """How ``data``'s panel was made (the dataset's settings), as a saved model's manifest records it."""
+    pre = data.preprocessing or panel_settings(None, data.variant)
+    return {"variant": pre["variant"], "n_grid": int(pre["n_grid"]), "max_len": int(pre["max_len"])}
 
 
 def _save_model(store: ResultStore, data: BenchmarkData, result: JobResult) -> None:
-    """Keep one fitted fold model via the registry's saved-model format (imported lazily)."""
+    """Keep one fitted fold model in the saved-model format (:mod:`tserbench.regressors._saved`)."""
     from tserbench.regressors._saved import save_model_dir
 
     save_model_dir(
         store.model_dir(result.model) / "models" / f"r{result.repeat}_f{result.fold}",
         [result.estimator],
-        variant=data.variant or "full",
-        n_grid=int(data.params.get("n_grid", 50)),
-        max_len=int(data.params.get("max_len", 80)),
+        **_preprocessing(data),
         model_name=result.model,
         dataset=data.name,
         extra={"repeat": result.repeat, "fold": result.fold, "val": result.record["metrics"]["val"]},
     )
 
+
+def _save_ensemble(store: ResultStore, data: BenchmarkData, model: str, jobs: list[tuple[int, int]]) -> None:
+    """Gather the fold models of ``model`` into one model directory ``OUT/<model>/models/``."""
+    from tserbench.regressors._saved import save_fold_ensemble
+
+    save_fold_ensemble(store.model_dir(model) / "models", [f"r{r}_f{f}" for r, f in jobs], **_preprocessing(data),
+                       model_name=model, dataset=data.name)

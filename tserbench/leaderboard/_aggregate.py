@@ -32,7 +32,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from tserbench.leaderboard._metrics import METRIC_NAMES, score
+from tserbench.leaderboard._metrics import metric_names, score
 
 __all__ = ["per_fold_metrics", "summarise_oof", "summarise_jobs", "paired_comparison"]
 
@@ -72,7 +72,7 @@ def per_fold_metrics(oof: pd.DataFrame) -> pd.DataFrame:
         rows.append({"repeat": int(rep), "fold": int(fold), "n": len(grp),
                      **score(grp["y_true"].to_numpy(), grp["y_pred"].to_numpy())})
     frame = pd.DataFrame(rows)
-    return frame[["repeat", "fold", "n", *(m for m in METRIC_NAMES if m in frame.columns)]]
+    return frame[["repeat", "fold", "n", *(m for m in metric_names() if m in frame.columns)]]
 
 
 def summarise_oof(oof: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
@@ -96,7 +96,7 @@ def summarise_oof(oof: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
         score(g["y_true"].to_numpy(), g["y_pred"].to_numpy()) for _, g in oof.groupby("repeat", sort=True)
     ]
     out = {}
-    for name in METRIC_NAMES:
+    for name in metric_names():
         if name not in folds.columns or folds[name].isna().all():
             continue
         pooled = float(np.mean([p[name] for p in pooled_by_repeat]))
@@ -105,10 +105,13 @@ def summarise_oof(oof: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
 
 
 def summarise_jobs(job_metrics: list[dict[str, float]], pooled: dict[str, float] | None = None,
-                   names: tuple[str, ...] = METRIC_NAMES) -> dict:
-    """Summarise per-job metric dicts (headline: the mean over jobs, or ``pooled`` if given)."""
+                   names: tuple[str, ...] | None = None) -> dict:
+    """Summarise per-job metric dicts (headline: the mean over jobs, or ``pooled`` if given).
+
+    ``names``: the metrics to summarise; default every metric of the table, in its order.
+    """
     out = {}
-    for name in names:
+    for name in metric_names() if names is None else names:
         vals = [m[name] for m in job_metrics if m.get(name) is not None]
         if not vals:
             continue
@@ -185,3 +188,43 @@ def paired_comparison(oof: pd.DataFrame, reference_oof: pd.DataFrame, *, referen
             "ttest_p": t_p,
         }
     return out
+
+
+def _mean_predictor_rmse(oof: pd.DataFrame) -> dict[tuple[int, int], float]:
+    """Per (repeat, fold): the RMSE of predicting the mean target of the rest of that repeat.
+
+    With k-fold protocols the rest of a repeat is the fold's training set, so
+    this is what predicting the training mean scores (for stores whose job
+    records predate ``mean_predictor_rmse``).
+    """
+    out = {}
+    for rep, part in oof.groupby("repeat"):
+        for fold, grp in part.groupby("fold"):
+            rest = part.loc[part["fold"] != fold, "y_true"]
+            out[(int(rep), int(fold))] = float(np.sqrt(np.mean((grp["y_true"] - rest.mean()) ** 2)))
+    return out
+
+
+def row_flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None = None,
+           splits: str = "folds") -> tuple[list[str], dict]:
+    """Warnings on a row: folds whose training hit the budget cap, folds no better than the mean predictor.
+
+    ``splits`` names the splits in the text ("folds", or "resamples" under the archive's protocols).
+    """
+    n = len(per_fold)
+    if cap is None:
+        cap = sum(1 for j in jobs if j.record.get("stop_reason") == "cap")
+    baseline = _mean_predictor_rmse(oof)
+    recorded = {(j.repeat, j.fold): j.record.get("mean_predictor_rmse") for j in jobs}
+    worse = 0
+    for rec in per_fold.to_dict(orient="records"):
+        key = (int(rec["repeat"]), int(rec["fold"]))
+        ref = recorded.get(key) if recorded.get(key) is not None else baseline.get(key)
+        if ref is not None and rec["rmse"] >= ref:
+            worse += 1
+    flags = []
+    if cap:
+        flags.append(f"{cap} of {n} {splits} stopped at the budget cap (not converged)")
+    if worse:
+        flags.append(f"{worse} of {n} {splits} no better than predicting the training mean")
+    return flags, {"folds_at_cap": cap, "folds_worse_than_mean": worse}

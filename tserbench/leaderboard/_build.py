@@ -2,34 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import math
 import shlex
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from tserbench import _io
 from tserbench.exceptions import ConfigError, DataError
 from tserbench.leaderboard import baselines
-from tserbench.leaderboard._aggregate import (
-    paired_comparison,
-    summarise_jobs,
-    summarise_oof,
-)
+from tserbench.leaderboard._aggregate import paired_comparison
 from tserbench.leaderboard._results import (
     OOF_COLUMNS,
     CarriedBoard,
+    carried_rows,
     is_board,
     read_board,
     read_results,
 )
+from tserbench.leaderboard._rows import environments_of, harness_row
 from tserbench.leaderboard._vocabulary import headline, vocabulary
 
-__all__ = ["Leaderboard", "collect", "build_leaderboard"]
+__all__ = ["Leaderboard", "build_leaderboard", "collect"]
 
 
 @dataclass
@@ -61,116 +57,6 @@ def _protocol(run: dict) -> str:
     return str(proto) if proto is not None else "unknown"
 
 
-def _selection(model) -> str:
-    """The selection protocol of a model's rows: as its jobs recorded it, else its parameter, else ``inner``."""
-    recorded = {j.record.get("selection") for j in model.jobs} - {None}
-    if len(recorded) == 1:
-        return recorded.pop()
-    return str(model.params.get("selection", "inner"))
-
-
-def _mean_predictor_rmse(oof: pd.DataFrame) -> dict[tuple[int, int], float]:
-    """Per (repeat, fold): the RMSE of predicting the mean target of the rest of that repeat.
-
-    With k-fold protocols the rest of a repeat is the fold's training set, so
-    this is what predicting the training mean scores (for stores whose job
-    records predate ``mean_predictor_rmse``).
-    """
-    out = {}
-    for rep, part in oof.groupby("repeat"):
-        for fold, grp in part.groupby("fold"):
-            rest = part.loc[part["fold"] != fold, "y_true"]
-            out[(int(rep), int(fold))] = float(np.sqrt(np.mean((grp["y_true"] - rest.mean()) ** 2)))
-    return out
-
-
-def _flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None = None,
-           splits: str = "folds") -> tuple[list[str], dict]:
-    """Warnings on a row: folds whose training hit the budget cap, folds no better than the mean predictor.
-
-    ``splits`` names the splits in the text ("folds", or "resamples" under the archive's protocols).
-    """
-    n = len(per_fold)
-    if cap is None:
-        cap = sum(1 for j in jobs if j.record.get("stop_reason") == "cap")
-    baseline = _mean_predictor_rmse(oof)
-    recorded = {(j.repeat, j.fold): j.record.get("mean_predictor_rmse") for j in jobs}
-    worse = 0
-    for rec in per_fold.to_dict(orient="records"):
-        key = (int(rec["repeat"]), int(rec["fold"]))
-        ref = recorded.get(key) if recorded.get(key) is not None else baseline.get(key)
-        if ref is not None and rec["rmse"] >= ref:
-            worse += 1
-    flags = []
-    if cap:
-        flags.append(f"{cap} of {n} {splits} stopped at the budget cap (not converged)")
-    if worse:
-        flags.append(f"{worse} of {n} {splits} no better than predicting the training mean")
-    return flags, {"folds_at_cap": cap, "folds_worse_than_mean": worse}
-
-
-def _harness_row(res, model, run: dict, protocol: str) -> tuple[dict, pd.DataFrame]:
-    oof = model.oof
-    twin_of = (run.get("held_out_twins") or {}).get(model.name)
-    val, per_fold = summarise_oof(oof)
-    # weighted metrics need the runner's weights, which the OOF files do not carry
-    val.update(summarise_jobs([j.val_metrics for j in model.jobs], names=("wrmse", "wmae")))
-    train = summarise_jobs([j.train_metrics for j in model.jobs if j.train_metrics])
-    weights = sorted({str(j.record.get("weights")) for j in model.jobs if j.record.get("weights")})
-    fits = [j.fit_seconds for j in model.jobs if j.fit_seconds is not None]
-    epochs = [j.epochs for j in model.jobs if j.epochs is not None]
-    steps = [j.record["steps"] for j in model.jobs if isinstance(j.record.get("steps"), int)]
-    flags, counts = _flags(model.jobs, oof, per_fold, splits=vocabulary(run.get("dataset"), protocol).splits)
-    row = {
-        "model": model.name,
-        "kind": "harness",
-        "selection": _selection(model),
-        "trajectory_of": twin_of,  # the inner row whose training runs this held-out pick comes from
-        "dataset": run.get("dataset", "unknown"),
-        "protocol": protocol,
-        "variant": model.params.get("variant", run.get("variant")),
-        "rank": None,
-        "val": val,
-        "train": train,
-        "params": model.params,
-        "wall_seconds": float(sum(fits)) if fits else None,
-        "run_wall_seconds": res.run_wall_seconds,
-        "n_folds": int(per_fold["fold"].nunique()),
-        "n_repeats": int(per_fold["repeat"].nunique()),
-        "n_jobs": len(model.jobs),
-        "n_predictions": len(oof),
-        "epochs_mean": float(sum(epochs) / len(epochs)) if epochs else None,
-        "steps_mean": float(sum(steps) / len(steps)) if steps else None,
-        "flags": flags,
-        **counts,
-        "per_fold": per_fold.to_dict(orient="records"),
-        "command": _command(run, twin_of or model.name),
-        "source": str(res.path),
-        "weights": weights[0] if len(weights) == 1 else (weights or None),
-        "note": None,
-    }
-    return row, oof
-
-
-def _carried_row(row: dict, oof: pd.DataFrame, board: CarriedBoard, row_id: str) -> dict:
-    """A committed harness row on a new leaderboard: metrics recomputed from its OOF file, the rest as committed."""
-    val, per_fold = summarise_oof(oof)
-    for name in ("wrmse", "wmae"):  # the OOF files do not carry the runner's weights
-        if name in (row.get("val") or {}):
-            val[name] = row["val"][name]
-    splits = vocabulary(row.get("dataset"), row.get("protocol")).splits
-    flags, counts = _flags([], oof, per_fold, cap=int(row.get("folds_at_cap") or 0), splits=splits)
-    new = {k: v for k, v in row.items() if not k.startswith("paired_vs_")}
-    base = row.get("base_model") or row["model"].split("@", 1)[0]
-    new.update(
-        model=row_id, base_model=base, rank=None, val=val, per_fold=per_fold.to_dict(orient="records"),
-        # before selection was recorded, every harness row selected on an inner split (or not at all)
-        selection=row.get("selection") or "inner", flags=flags, **counts, carried_from=str(board.path),
-        n_predictions=len(oof), n_folds=int(per_fold["fold"].nunique()), n_repeats=int(per_fold["repeat"].nunique()),
-    )
-    return new
-
-
 def _add_archive_rows(lb: Leaderboard, rows: list[dict], dataset: str, protocol: str, data_home) -> None:
     """The archive's published rows for an archive dataset run under its protocol, each harness row paired with them."""
     from tserbench.leaderboard import archive
@@ -200,59 +86,6 @@ def _archive_name_of(model: str) -> str | None:
 
     info = _BY_NAME.get(model.split("@", 1)[0])
     return info.archive_name if info is not None else None
-
-
-def _command(run: dict, model: str | None = None) -> str | None:
-    """The command that produced ``model``'s results.
-
-    A result store can be resumed with more ``--models`` than it was started
-    with (``run.json`` keeps every command in ``resumed_by``): the latest
-    recorded command whose ``--models`` includes ``model`` is returned,
-    else the command that started the run.
-    """
-    entries = [run, *(run.get("resumed_by") or [])]
-    commands = [e.get("command") for e in entries]
-    commands = [c for c in commands if isinstance(c, str) and c.strip() not in ("", "-")]
-    if model is not None:
-        for cmd in reversed(commands):
-            if model in _models_of(cmd):
-                return cmd
-    first = run.get("command")
-    return first if isinstance(first, str) and first.strip() not in ("", "-") else None
-
-
-def _models_of(command: str) -> list[str]:
-    """The ``--models`` of a ``tserbench run`` command line (empty if it has none)."""
-    import shlex
-
-    try:
-        tokens = shlex.split(command)
-    except ValueError:
-        return []
-    for i, tok in enumerate(tokens):
-        if tok == "--models" and i + 1 < len(tokens):
-            return [m.strip() for m in tokens[i + 1].split(",")]
-        if tok.startswith("--models="):
-            return [m.strip() for m in tok.split("=", 1)[1].split(",")]
-    return []
-
-
-def _environments(stores) -> list[dict]:
-    """The distinct environments the store's jobs ran in, each with the models and job count it covers.
-
-    A job records the environment of the process that fitted it (a dask
-    worker's, say); a store written before environments were recorded gives
-    one group with ``environment`` None.
-    """
-    groups: dict[str, dict] = {}
-    for model in (m for res in stores for m in res.models.values()):
-        for job in model.jobs:
-            env = job.record.get("environment")
-            group = groups.setdefault(json.dumps(env, sort_keys=True), {"environment": env, "models": [], "n_jobs": 0})
-            group["n_jobs"] += 1
-            if model.name not in group["models"]:
-                group["models"].append(model.name)
-    return list(groups.values())
 
 
 def _sort_key(row: dict):
@@ -364,7 +197,7 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
         "vocabulary": vocab.to_dict(),
         "run": run,
         "runs": [res.run for res in inputs] if len(inputs) > 1 else None,
-        "environments": _environments(stores),
+        "environments": environments_of(stores),
         "notes": [],
         "rows": [],
     })
@@ -383,7 +216,7 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
                 continue
             if row_id in lb.oof:
                 raise ConfigError(f"model {row_id!r} appears in two result stores of the same variant")
-            row, oof = _harness_row(res, model, res.run, protocol)
+            row, oof = harness_row(res, model, res.run, protocol)
             row.update(model=row_id, base_model=model.name)
             if row.get("trajectory_of"):
                 row["trajectory_of"] += suffix
@@ -392,27 +225,12 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
             lb.histories[row_id] = [(f"r{j.repeat} f{j.fold}", j.history, _curve_detail(j.record))
                                     for j in model.jobs if j.history]
     for board in boards:  # a result store given beside a board replaces the board's copy of its rows
-        carried = []
-        for old in board.rows:
-            variant = old.get("variant")
-            row_id = (old.get("base_model") or old["model"].split("@", 1)[0]) + (
-                "" if variant == first_variant else f"@{variant}")
-            if row_id in lb.oof:
-                continue
-            row = _carried_row(old, board.oof[old["model"]], board, row_id)
-            if row.get("trajectory_of"):
-                row["trajectory_of"] = row["trajectory_of"].split("@", 1)[0] + row_id[len(row["base_model"]):]
-            rows.append(row)
-            carried.append(row_id)
-            lb.oof[row_id] = board.oof[old["model"]]
-        if carried:
-            lb.doc["environments"] += [
-                {**env, "models": [m for m in carried if m.split("@", 1)[0] in env.get("models", [])],
-                 "carried_from": str(board.path)} for env in board.environments]
-            lb.doc["notes"].append(
-                f"{len(carried)} row(s) carried from the committed leaderboard {board.path}: metrics recomputed "
-                "from their OOF files, everything else (parameters, commands, wall times, train metrics) as "
-                "committed; their learning curves are not carried")
+        carried, oofs, envs, note = carried_rows(board, first_variant, taken=set(lb.oof))
+        rows.extend(carried)
+        lb.oof.update(oofs)
+        lb.doc["environments"] += envs
+        if note:
+            lb.doc["notes"].append(note)
     honest = _honest_reference(rows)
     if honest is not None:
         lb.doc["honest_reference"] = honest["model"]

@@ -1,30 +1,31 @@
 """The metrics the leaderboard scores predictions with: the harness's own.
 
-The leaderboard must score exactly as the runner does, so it calls
-:func:`tserbench.evaluation.metrics.score` (imported lazily) and keeps no
-copy of the metric definitions.  Without sample weights that function leaves
-out the weighted metrics (``wrmse``, ``wmae``) rather than copying the
-unweighted ones; the leaderboard does the same.
+The leaderboard must score exactly as the runner does, so it reads the one
+metric table, :data:`tserbench.evaluation.metrics.METRICS`, at the time it
+scores, and keeps no copy of its names, directions or definitions: a metric
+added there is a column of every leaderboard and a metric ``tserbench
+check`` compares.  Without sample weights :func:`score` leaves out the
+weighted metrics (``wrmse``, ``wmae``) rather than copying the unweighted
+ones.
 """
 
 from __future__ import annotations
 
-__all__ = ["METRIC_NAMES", "ERROR_METRICS", "score"]
+from tserbench.evaluation.metrics import METRICS, score
 
-#: Short metric names, in display order.
-METRIC_NAMES: tuple[str, ...] = ("r2", "rmse", "mae", "medae", "wrmse", "wmae")
-#: Metrics where lower is better (all but R²).
-ERROR_METRICS: frozenset[str] = frozenset({"rmse", "mae", "medae", "wrmse", "wmae"})
+__all__ = ["greater_is_better", "metric_names", "score", "weighted_names"]
 
 
-def score(y_true, y_pred, sample_weight=None, *, where: str | None = None) -> dict[str, float]:
-    """Score predictions with :func:`tserbench.evaluation.metrics.score`.
+def metric_names() -> tuple[str, ...]:
+    """Short metric names, in display order (the keys of the metric table)."""
+    return tuple(METRICS)
 
-    Returns
-    -------
-    dict
-        ``{name: value}``; the weighted metrics only when ``sample_weight`` is given.
-    """
-    from tserbench.evaluation.metrics import score as _score
 
-    return _score(y_true, y_pred, sample_weight, where=where)
+def greater_is_better(name: str) -> bool:
+    """Whether a larger ``name`` is better (R²), as the metric table says; False for the errors."""
+    return METRICS[name].greater_is_better
+
+
+def weighted_names() -> tuple[str, ...]:
+    """The metrics that need the runner's sample weights (the OOF files do not carry them)."""
+    return tuple(name for name, m in METRICS.items() if m.weighted)

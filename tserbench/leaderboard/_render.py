@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from tserbench.leaderboard._metrics import METRIC_NAMES
+from tserbench.leaderboard._metrics import metric_names
 
 __all__ = ["KIND_LABELS", "fmt", "metric", "main_rows", "other_rows", "to_markdown", "to_frame"]
 
@@ -399,7 +399,7 @@ def to_frame(lb) -> pd.DataFrame:
         rec = {k: row.get(k) for k in ("rank", "model", "selection", "kind", "dataset", "protocol", "variant",
                                        "n_folds")}
         for part in ("val", "train"):
-            for name in METRIC_NAMES:
+            for name in metric_names():
                 rec[f"{part}_{name}"] = metric(row, part, name)
                 if part == "val":
                     rec[f"{part}_{name}_mean"] = metric(row, part, name, "mean")

@@ -20,8 +20,14 @@ import pandas as pd
 
 from tserbench.evaluation.store import OOF_COLUMNS  # one definition: the store's
 from tserbench.exceptions import DataError
+from tserbench.leaderboard._aggregate import row_flags, summarise_oof
+from tserbench.leaderboard._metrics import weighted_names
+from tserbench.leaderboard._vocabulary import vocabulary
 
-__all__ = ["OOF_COLUMNS", "Job", "ModelResults", "RunResults", "read_results", "CarriedBoard", "is_board", "read_board"]
+__all__ = [
+    "OOF_COLUMNS", "CarriedBoard", "Job", "ModelResults", "RunResults",
+    "carried_rows", "is_board", "read_board", "read_results",
+]
 
 
 @dataclass
@@ -190,3 +196,70 @@ def read_board(path: str | Path) -> CarriedBoard:
         rows.append(row)
         oof[row["model"]] = frame[list(OOF_COLUMNS)]
     return CarriedBoard(path=root, run=doc["run"], rows=rows, oof=oof, environments=list(doc.get("environments") or []))
+
+
+def carried_rows(board: CarriedBoard, first_variant, *,
+                 taken: set[str]) -> tuple[list[dict], dict, list[dict], str | None]:
+    """The harness rows of a committed board on a new leaderboard, except those a result store provides.
+
+    Parameters
+    ----------
+    board : CarriedBoard
+    first_variant : str or None
+        The variant of the leaderboard's first input: rows of another variant
+        are named ``<model>@<variant>``.
+    taken : set of str
+        Row names already on the leaderboard (from result stores): those rows
+        are not carried.
+
+    Returns
+    -------
+    rows : list of dict
+    oof : dict
+        ``{row name: OOF frame}``.
+    environments : list of dict
+        The board's environments, each with the carried rows it covers.
+    note : str or None
+        The leaderboard note that says what was carried.
+    """
+    rows, oof = [], {}
+    for old in board.rows:
+        variant = old.get("variant")
+        row_id = (old.get("base_model") or old["model"].split("@", 1)[0]) + (
+            "" if variant == first_variant else f"@{variant}")
+        if row_id in taken or row_id in oof:
+            continue
+        row = _carried_row(old, board.oof[old["model"]], board, row_id)
+        if row.get("trajectory_of"):
+            row["trajectory_of"] = row["trajectory_of"].split("@", 1)[0] + row_id[len(row["base_model"]):]
+        rows.append(row)
+        oof[row_id] = board.oof[old["model"]]
+    if not rows:
+        return [], {}, [], None
+    carried = list(oof)
+    environments = [
+        {**env, "models": [m for m in carried if m.split("@", 1)[0] in env.get("models", [])],
+         "carried_from": str(board.path)} for env in board.environments]
+    note = (f"{len(carried)} row(s) carried from the committed leaderboard {board.path}: metrics recomputed "
+            "from their OOF files, everything else (parameters, commands, wall times, train metrics) as "
+            "committed; their learning curves are not carried")
+    return rows, oof, environments, note
+
+
+def _carried_row(row: dict, oof: pd.DataFrame, board: CarriedBoard, row_id: str) -> dict:
+    """A committed harness row on a new leaderboard: metrics recomputed from its OOF file, the rest as committed."""
+    val, per_fold = summarise_oof(oof)
+    for name in weighted_names():  # the OOF files do not carry the runner's weights
+        if name in (row.get("val") or {}):
+            val[name] = row["val"][name]
+    splits = vocabulary(row.get("dataset"), row.get("protocol")).splits
+    flags, counts = row_flags([], oof, per_fold, cap=int(row.get("folds_at_cap") or 0), splits=splits)
+    new = {k: v for k, v in row.items() if not k.startswith("paired_vs_")}
+    base = row.get("base_model") or row["model"].split("@", 1)[0]
+    new.update(
+        model=row_id, base_model=base, rank=None, val=val, per_fold=per_fold.to_dict(orient="records"),
+        # before selection was recorded, every harness row selected on an inner split (or not at all)
+        selection=row.get("selection") or "inner", flags=flags, **counts, carried_from=str(board.path),
+        n_predictions=len(oof), n_folds=int(per_fold["fold"].nunique()), n_repeats=int(per_fold["repeat"].nunique()),
+    )
+    return new

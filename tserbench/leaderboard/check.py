@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tserbench.exceptions import ConfigError, DataError
-from tserbench.leaderboard._metrics import ERROR_METRICS, METRIC_NAMES
+from tserbench.leaderboard._metrics import greater_is_better, metric_names
 
 __all__ = ["DEFAULT_TOLERANCE", "CheckRow", "CheckResult", "parse_tolerance", "load_leaderboard",
            "check_against_reference"]
@@ -91,8 +91,8 @@ def parse_tolerance(spec: str | float | Mapping[str, float] | None,
             key, val = (s.strip() for s in part.split("=", 1))
             items.append((key, _float(val, part)))
     for key, val in items:
-        if key not in METRIC_NAMES:
-            raise ConfigError(f"unknown metric {key!r} in --tolerance (known: {', '.join(METRIC_NAMES)})")
+        if key not in metric_names():
+            raise ConfigError(f"unknown metric {key!r} in --tolerance (known: {', '.join(metric_names())})")
         out[key] = _nonneg(float(val), f"{key}={val}")
     return out
 
@@ -251,9 +251,9 @@ def check_against_reference(
         the seed).
     """
     metrics = list(metrics)
-    unknown = [m for m in metrics if m not in METRIC_NAMES]
+    unknown = [m for m in metrics if m not in metric_names()]
     if unknown or not metrics:
-        raise ConfigError(f"unknown metric(s) {', '.join(unknown) or '(none)'}; known: {', '.join(METRIC_NAMES)}")
+        raise ConfigError(f"unknown metric(s) {', '.join(unknown) or '(none)'}; known: {', '.join(metric_names())}")
     tol = parse_tolerance(tolerance, metrics)
     ref_doc = reference if isinstance(reference, dict) else load_leaderboard(reference, data_home=data_home)
     cur_doc = current if isinstance(current, dict) else load_leaderboard(current, data_home=data_home)
@@ -269,7 +269,7 @@ def check_against_reference(
                 result.rows.append(CheckRow(model, metric, a, b, None, tol[metric], "missing"))
                 continue
             delta = b - a
-            worse = delta if metric in ERROR_METRICS else -delta
+            worse = -delta if greater_is_better(metric) else delta
             # a small epsilon so that a delta equal to the tolerance is not a regression by rounding
             if worse > tol[metric] + 1e-12:
                 status = "REGRESSION"

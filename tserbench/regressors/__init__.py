@@ -31,7 +31,7 @@ _DEEP: dict[str, str] = {
     "BiLSTMRegressor": "tserbench.regressors._recurrent",
     "GRURegressor": "tserbench.regressors._recurrent",
     "BiGRURegressor": "tserbench.regressors._recurrent",
-    "DG22BiLSTMRegressor": "tserbench.regressors._recurrent",
+    "DG22BiLSTMRegressor": "tserbench.regressors._dg22_bilstm",
     "ConvLSTMRegressor": "tserbench.regressors._conv_recurrent",
     "ConvGRURegressor": "tserbench.regressors._conv_recurrent",
 }
@@ -42,10 +42,11 @@ _LAZY: dict[str, str] = {
     "MeanRegressor": "tserbench.regressors.compose",
     "save_model_dir": "tserbench.regressors._saved",
     "load_model_dir": "tserbench.regressors._saved",
-    "predict_light_curves": "tserbench.regressors._saved",
+    "predict_light_curves": "tserbench.regressors._predict",
 }
 
-_NOT_ESTIMATOR_MODULES = {"_registry", "_saved", "_cli", "classical", "compose", "_base"}
+_NOT_ESTIMATOR_MODULES = {"_registry", "_builtin", "_saved", "_deep_format", "_predict", "_cli", "classical", "compose",
+                          "_base", "_training_data", "_fit_modes", "_inference"}
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -28,26 +28,17 @@ stopping is weighted the same way.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from sktime.regression.deep_learning.base import BaseDeepRegressor
 
+from tserbench.regressors._fit_modes import CHECKPOINT, HELD_OUT, PRETRAINED, FitModesMixin
+from tserbench.regressors._inference import InferenceMixin
+from tserbench.regressors._training_data import TrainingDataMixin
+
 __all__ = ["BaseTserbenchDeepRegressor"]
-
-#: up to this many series, ``predict`` calls the model directly (no tracing)
-_EAGER_PREDICT_MAX = 256
-
-#: Instance attribute that :meth:`BaseTserbenchDeepRegressor.from_weights` sets
-#: for the duration of one ``fit``; its name holds "__" so that the
-#: ``reset()`` with which sktime's ``fit`` starts keeps it.
-_PRETRAINED = "_tserbench__pretrained_weights"
-#: Likewise, the test data attached by :meth:`BaseTserbenchDeepRegressor.fit_with_held_out`.
-_HELD_OUT = "_tserbench__held_out"
-#: Likewise, the checkpoint file and interval set by :meth:`BaseTserbenchDeepRegressor.checkpoint_to`.
-_CHECKPOINT = "_tserbench__checkpoint"
 
 #: tags of the regressors that take unequal-length (padded + masked) input
 UNEQUAL_LENGTH_TAGS = {
@@ -56,7 +47,7 @@ UNEQUAL_LENGTH_TAGS = {
 }
 
 
-class BaseTserbenchDeepRegressor(BaseDeepRegressor):
+class BaseTserbenchDeepRegressor(TrainingDataMixin, FitModesMixin, InferenceMixin, BaseDeepRegressor):
     """Base class: network + ``Dense(1)`` head, weighted MSE, early stopping.
 
     Subclasses set ``_network_class`` and ``_network_params`` (the names of
@@ -323,103 +314,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         )
         return model
 
-    # ------------------------------------------------------------- data prep
-    def _as_keras_input(self, X) -> np.ndarray:
-        """Return ``(n, length, channels)`` float32; pad and mask a df-list."""
-        if isinstance(X, np.ndarray):
-            X3 = X
-        else:  # df-list (unequal length allowed for the recurrent networks)
-            lengths = {len(x) for x in X}
-            mask_value = getattr(self, "mask_value", None)
-            if len(lengths) > 1 and mask_value is None:
-                raise ValueError(
-                    f"{type(self).__name__}: series of unequal length need "
-                    "mask_value (padding value masked by the network), got None"
-                )
-            from tserbench.preprocessing import pad_panel
-
-            X3 = pad_panel(X, value=-1.0 if mask_value is None else float(mask_value))
-        return np.ascontiguousarray(np.transpose(X3, (0, 2, 1)), dtype=np.float32)
-
-    def _has_padding(self, X3: np.ndarray) -> bool:
-        """True if some time step has every channel equal to ``mask_value``."""
-        mask_value = getattr(self, "mask_value", None)
-        if mask_value is None or not self._variable_length:
-            return False
-        return bool(np.any(np.all(X3 == np.float32(mask_value), axis=2)))
-
-    def _weighter(self, y: np.ndarray):
-        """DG22's density weighter fitted on the training targets (None if weighting is off or impossible)."""
-        if self.weight_cutoff is None or len(y) < 2 or np.ptp(y) == 0:
-            return None
-        from tserbench.exceptions import ConfigError
-        from tserbench.preprocessing import DensityWeighter
-
-        try:
-            return DensityWeighter(cutoff=self.weight_cutoff).fit(y)
-        except ConfigError as err:
-            raise ConfigError(
-                f"{type(self).__name__}(weight_cutoff={self.weight_cutoff!r}): {err} "
-                "(the cutoff is a density of the targets, in 1/target units; "
-                "weight_cutoff=None trains unweighted)"
-            ) from err
-
-    def _sample_weights(self, y: np.ndarray) -> np.ndarray:
-        """DG22 density weights of the training targets (ones if disabled)."""
-        weighter = self._weighter(y)
-        if weighter is None:
-            return np.ones(len(y), dtype=np.float32)
-        return np.asarray(weighter.transform(y), dtype=np.float32)
-
-    # ------------------------------------------------------------- scaling
-    def _fit_scaling(self, X3: np.ndarray, y: np.ndarray) -> None:
-        """Per-channel input and target mean and scale of the training set (``standardize``).
-
-        Padded steps (every channel at ``mask_value``) are left out of the
-        input statistics and stay at ``mask_value`` when scaled, so masking
-        works on the scaled input.  A constant channel or target gets scale 1.
-        """
-        if not self.standardize:
-            self.input_scale_ = self.target_scale_ = None
-            return
-        real = ~self._padding_mask(X3)
-        steps = X3[real]  # (n_real_steps, channels)
-        mean = steps.mean(axis=0) if len(steps) else np.zeros(X3.shape[2])
-        std = steps.std(axis=0) if len(steps) else np.ones(X3.shape[2])
-        self.input_scale_ = (mean.astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32))
-        y_std = float(np.std(y))
-        self.target_scale_ = (float(np.mean(y)), y_std if y_std > 0 else 1.0)
-
-    def _padding_mask(self, X3: np.ndarray) -> np.ndarray:
-        """``(n, length)`` True where a step is padding (every channel at ``mask_value``)."""
-        mask_value = getattr(self, "mask_value", None)
-        if mask_value is None or not getattr(self, "masked_", False):
-            return np.zeros(X3.shape[:2], dtype=bool)
-        return np.all(X3 == np.float32(mask_value), axis=2)
-
-    def _scale_input(self, X3: np.ndarray) -> np.ndarray:
-        scale = getattr(self, "input_scale_", None)
-        if scale is None:
-            return X3
-        pad = self._padding_mask(X3)
-        out = ((X3 - scale[0]) / scale[1]).astype(np.float32)
-        if pad.any():
-            out[pad] = np.float32(self.mask_value)
-        return out
-
-    def _scale_target(self, y: np.ndarray) -> np.ndarray:
-        scale = getattr(self, "target_scale_", None)
-        return y if scale is None else (y - scale[0]) / scale[1]
-
-    def _validation_indices(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Random train/validation split of ``range(n)`` (validation may be empty)."""
-        n_val = int(round(float(self.validation_split) * n))
-        if n_val < 1 or n - n_val < 1:
-            return np.arange(n), np.arange(0)
-        perm = np.random.default_rng(self.random_state).permutation(n)
-        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
-
-    # ------------------------------------------------------------- fit/predict
+    # -------------------------------------------------------------------- fit
     def _fit(self, X, y):
         """Fit the network to ``X`` (numpy3D or df-list) and targets ``y``."""
         from tserbench._tf import import_keras
@@ -441,7 +336,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         self.model_ = self.build_model(self.input_shape_)
         if self.verbose:
             self.model_.summary()
-        pretrained = self.__dict__.get(_PRETRAINED)
+        pretrained = self.__dict__.get(PRETRAINED)
         if pretrained is not None:  # set by from_weights: a published model, no training
             self.model_.set_weights(pretrained)
             self.history_, self.n_epochs_trained_, self.best_epoch_ = {}, 0, 0
@@ -449,7 +344,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
 
         from tserbench.regressors._selection import HELD_OUT_LOSS, Criterion, make_tracker
 
-        held_out = self.__dict__.get(_HELD_OUT)
+        held_out = self.__dict__.get(HELD_OUT)
         if self.selection == "held-out" and held_out is None:
             raise ValueError(
                 f"{type(self).__name__}(selection='held-out') picks its epoch on the test data, which "
@@ -474,25 +369,11 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
             w_ho = np.ones(len(y_ho)) if weighter is None else np.asarray(weighter.transform(y_ho), dtype=np.float64)
             scored = (self._scale_input(self._as_keras_input(X_ho)), self._scale_target(y_ho), w_ho)
             criteria.append(Criterion("held-out", HELD_OUT_LOSS))
-        from tserbench.regressors._schedule import resolve_schedule
+        from tserbench.regressors._schedule import learning_rate_callback, resolve_schedule
 
         schedule = resolve_schedule(self, len(train))
-        callbacks = []
-        at_floor = reduce_lr = None
-        if schedule.reduce_lr_epochs is not None:
-            reduce_lr = keras.callbacks.ReduceLROnPlateau(
-                monitor=monitor,
-                factor=schedule.factor,
-                patience=schedule.reduce_lr_epochs,
-                min_lr=schedule.min_learning_rate,
-                min_delta=float(self.min_delta),
-            )
-            callbacks.append(reduce_lr)
-        if schedule.patience_at_floor:
-            floor = schedule.min_learning_rate * (1 + 1e-6)
-
-            def at_floor(rate: float) -> bool:
-                return rate <= floor
+        reduce_lr, at_floor = learning_rate_callback(keras, schedule, monitor, float(self.min_delta))
+        callbacks = [] if reduce_lr is None else [reduce_lr]
 
         # the trajectory never depends on the test fold: only which of its
         # epochs the held-out criterion picks does (its patience may make the
@@ -501,7 +382,7 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         # for the epochs trained at the rate's floor.
         callbacks.append(make_tracker(keras, criteria, patience=schedule.patience_epochs,
                                       min_delta=float(self.min_delta), held_out=scored, counting=at_floor))
-        checkpoint = self.__dict__.get(_CHECKPOINT)
+        checkpoint = self.__dict__.get(CHECKPOINT)
         initial_epoch, checkpointer = 0, None
         if checkpoint is not None:
             from tserbench.regressors._checkpoint import fingerprint, load_checkpoint, make_checkpointer, restore
@@ -555,225 +436,3 @@ class BaseTserbenchDeepRegressor(BaseDeepRegressor):
         if checkpoint is not None:  # the fit is complete: its checkpoint would only mislead a later fit
             Path(checkpoint[0]).unlink(missing_ok=True)
         return self
-
-    def checkpoint_to(self, path, every: int = 10):
-        """Checkpoint the next fit to ``path`` every ``every`` epochs, and resume it from there.
-
-        A fit killed midway and started again with the same parameters and
-        data (the runner re-runs an unfinished job) trains on from the last
-        checkpoint instead of from the start; see
-        :mod:`tserbench.regressors._checkpoint` for what is saved and why a
-        resumed fit is the same protocol but not bit-identical.  The file is
-        removed when the fit completes.
-
-        Parameters
-        ----------
-        path : str or path-like
-            The checkpoint file (``.npz``), created with its folder.
-        every : int, default=10
-            Epochs between checkpoints.
-
-        Returns
-        -------
-        self
-        """
-        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-            raise ValueError(f"checkpoint interval must be a positive number of epochs, got {every!r}")
-        self.__dict__[_CHECKPOINT] = (Path(path), int(every))
-        return self
-
-    def fit_with_held_out(self, X, y, X_held_out, y_held_out):
-        """Fit on ``(X, y)`` and score the test data ``(X_held_out, y_held_out)`` after every epoch.
-
-        With ``selection="held-out"`` the epoch is picked on the test data
-        (the papers' protocol); with ``selection="inner"`` the inner pick is
-        kept, the test data only scored, and the held-out pick of the same
-        run is available through :meth:`selected_by`.  Nothing learned from
-        the test data enters the training itself (weights, stopping of the
-        inner criterion, learning-rate schedule).
-
-        Parameters
-        ----------
-        X, y
-            Training data, as for :meth:`fit`.
-        X_held_out, y_held_out
-            The test data (e.g. the CV fold's test stars), same format.
-
-        Returns
-        -------
-        self
-        """
-        from sktime.datatypes import convert_to
-
-        X_held_out = convert_to(X_held_out, to_type=self.get_tag("X_inner_mtype"))
-        self.__dict__[_HELD_OUT] = (X_held_out, np.asarray(y_held_out, dtype=np.float64))
-        try:
-            return self.fit(X, y)
-        finally:
-            self.__dict__.pop(_HELD_OUT, None)
-
-    def selected_by(self, criterion: str):
-        """This fitted model with the weights that ``criterion`` picked from the same run.
-
-        Parameters
-        ----------
-        criterion : {"inner", "held-out"}
-
-        Returns
-        -------
-        BaseTserbenchDeepRegressor
-            ``self`` if that is its own selection, else a copy holding the
-            other criterion's best weights, with ``selection`` and
-            ``best_epoch_`` saying so.  Needs a fit with the test data
-            attached (:meth:`fit_with_held_out`) and early stopping on.
-        """
-        import copy
-
-        if criterion == self.selection:
-            return self
-        picks = getattr(self, "selected_weights_", None)
-        if not picks or criterion not in picks:
-            raise ValueError(
-                f"no {criterion!r} pick to select: fit with fit_with_held_out(...) and patience set"
-            )
-        other = copy.deepcopy(self)
-        other.__dict__.pop("_forward", None)
-        other.model_.set_weights(picks[criterion])
-        other.selection = criterion  # the copy is the model that criterion selected
-        other.best_epoch_ = self.selection_[criterion]["best_epoch"]
-        return other
-
-    @classmethod
-    def from_weights(cls, weights, X, y, **params):
-        """A fitted estimator that holds given network weights instead of training (a published model).
-
-        The estimator is fitted the ordinary sktime way on ``X``, ``y`` except
-        that no epoch runs: the network is built for ``X`` (its length, its
-        channels, masking if ``X`` is padded) and given ``weights``.  ``X``
-        and ``y`` need only be a few series in the layout of the data the
-        model will predict (they set what sktime records about a fit).
-
-        Parameters
-        ----------
-        weights : list of numpy.ndarray
-            In the order of ``model_.get_weights()`` (network, then the
-            ``Dense(1)`` head).
-        X, y
-            A few series and targets in the prediction input's format.
-        **params
-            Constructor parameters (e.g. the published training recipe, recorded by ``get_params``).
-
-        Returns
-        -------
-        BaseTserbenchDeepRegressor
-            Fitted; ``n_epochs_trained_`` is 0 and ``history_`` empty.
-        """
-        est = cls(**{"standardize": False, **params})  # published weights take the input as it is
-        est.__dict__[_PRETRAINED] = [np.asarray(w) for w in weights]
-        try:
-            return est.fit(X, y)
-        finally:
-            est.__dict__.pop(_PRETRAINED, None)
-
-    def _predict(self, X, **kwargs) -> np.ndarray:
-        """Predict [Fe/H] for ``X``; quiet, in large batches."""
-        X3 = self._as_keras_input(X)
-        if not getattr(self, "masked_", False) and self._has_padding(X3):
-            raise ValueError(
-                f"{type(self).__name__}: X has padded (all -1) time steps but the "
-                "model was fitted without masking (its training series were all "
-                "of equal length); fit it on padded / unequal-length data"
-            )
-        X3 = self._scale_input(X3)
-        if len(X3) <= _EAGER_PREDICT_MAX:
-            # a direct call skips tracing the inference function (~0.3 s);
-            # for larger inputs the traced function is faster
-            y_pred = self.model_(X3, training=False)
-        else:
-            # the input signature converts each float32 numpy batch to a tensor
-            forward = self._forward_function()
-            batch_size = max(1, int(self.predict_batch_size))
-            y_pred = np.concatenate(
-                [forward(X3[i : i + batch_size]).numpy() for i in range(0, len(X3), batch_size)]
-            )
-        y_pred = np.asarray(y_pred, dtype=np.float64).reshape(-1)
-        scale = getattr(self, "target_scale_", None)
-        return y_pred if scale is None else y_pred * scale[1] + scale[0]
-
-    def _predict_with_xla(self) -> bool:
-        """Whether ``predict`` runs under XLA (``predict_jit_compile``, else ``jit_compile``)."""
-        if self.run_eagerly:
-            return False
-        wanted = self.jit_compile if self.predict_jit_compile is None else self.predict_jit_compile
-        return bool(wanted)
-
-    def _forward_function(self):
-        """The fitted model's inference pass as a ``tf.function``, traced once and cached.
-
-        Written here instead of calling ``keras.Model.predict``: Keras' predict
-        loop (data adapter, callbacks, per-batch conversion) cost about a
-        quarter of a bare Keras GRU's inference time on a 2-core CPU (median
-        30,000 series/s against 37,000-42,000 for this function).  The input signature
-        leaves the batch dimension free, so the last, shorter batch does not
-        retrace.  Cached outside the pickled state (see ``__getstate__``).
-        """
-        forward = self.__dict__.get("_forward")
-        if forward is None:
-            from tserbench._tf import import_tensorflow
-
-            tf = import_tensorflow()
-            model = self.model_
-            spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
-            forward = tf.function(
-                lambda x: model(x, training=False),
-                input_signature=[spec],
-                jit_compile=self._predict_with_xla(),
-            )
-            self._forward = forward
-        return forward
-
-    # ----------------------------------------------------------- persistence
-    # sktime's BaseDeepRegressor drops ``model_`` from the pickled state and
-    # saves it separately as legacy HDF5, which breaks deepcopy of a fitted
-    # estimator and fails for Masking models.  Keras 3 models pickle natively
-    # (``.keras`` format in memory), so the whole estimator is pickled as is.
-    def __getstate__(self) -> dict[str, Any]:
-        """Return the full state, fitted Keras model included (not the cached traced function)."""
-        state = self.__dict__.copy()
-        state.pop("_forward", None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore the state written by :meth:`__getstate__`."""
-        self.__dict__.update(state)
-
-    def save(self, path=None, serialization_format: str = "pickle"):
-        """Save the estimator (fitted model included) in memory or to a zip file.
-
-        Parameters
-        ----------
-        path : None, str or Path, default=None
-            None: return an in-memory serialisation for ``sktime.base.load``;
-            otherwise write ``<path>.zip``.
-        serialization_format : {"pickle", "cloudpickle"}, default="pickle"
-
-        Returns
-        -------
-        tuple (in memory) or zipfile.ZipFile (on disk)
-        """
-        from sktime.base import BaseObject
-
-        return BaseObject.save(self, path=path, serialization_format=serialization_format)
-
-    @classmethod
-    def load_from_serial(cls, serial):
-        """Load an estimator from the second element of ``save(None)``."""
-        return pickle.loads(serial)
-
-    @classmethod
-    def load_from_path(cls, serial):
-        """Load an estimator from a zip file written by ``save(path)``."""
-        from zipfile import ZipFile
-
-        with ZipFile(serial, "r") as file:
-            return pickle.loads(file.open("_obj").read())

@@ -104,7 +104,8 @@ def _models(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from tserbench._io import atomic_write_csv
     from tserbench.exceptions import ConfigError, DataError
-    from tserbench.regressors._saved import load_model_dir, predict_light_curves
+    from tserbench.regressors._predict import predict_light_curves
+    from tserbench.regressors._saved import load_model_dir
 
     if args.output is not None and Path(args.output).is_dir():
         raise ConfigError(f"-o {args.output}: a folder; give the CSV file to write")

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import inspect
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from tserbench.exceptions import ConfigError
+from tserbench.regressors._builtin import BUILTIN, Fresh, ModelInfo
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -30,170 +31,17 @@ __all__ = [
     "get_regressor",
     "list_models",
     "resolve_model_class",
+    "apply_dataset_defaults",
+    "class_defaults",
+    "params_record",
+    "resolve_models",
 ]
 
 #: Entry-point group that third-party packages use to register regressors.
 ENTRY_POINT_GROUP = "tserbench.regressors"
 
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What the registry knows about one model, without importing it.
-
-    Parameters
-    ----------
-    name : str
-        Short name, as accepted by :func:`get_regressor`.
-    cls_path : str
-        Dotted path of the class (``"package.module.Class"``).
-    kind : str
-        ``"deep"``, ``"classical"`` or ``"plugin"`` (entry point of an installed package).
-    description : str
-        One line for ``tserbench models``.
-    unequal_length : bool
-        Whether the model accepts the ``raw`` (unequal-length, masked) variant.
-    params : Mapping
-        Defaults that :func:`get_regressor` passes for this short name and that
-        differ from the class defaults (empty for most models; each one is
-        documented in the description).  A :class:`Fresh` value is built anew
-        for every estimator (member estimators of a composite must not be
-        shared between estimators).
-    archive_name : str or None
-        The same regressor's name in the TSER archive's published results
-        (Guijo-Rubio et al. 2024: ``FCN``, ``ResNet``, ``Inception``,
-        ``ROCKET``), whose rows an archive leaderboard pairs it with first.
-    """
-
-    name: str
-    cls_path: str
-    kind: str
-    description: str
-    unequal_length: bool
-    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    archive_name: str | None = None
-
-
-@dataclass(frozen=True)
-class Fresh:
-    """A registry default built anew by :func:`get_regressor` for every estimator.
-
-    Parameters
-    ----------
-    build : callable
-        Returns the value; called at each :func:`get_regressor` (imports
-        happen there, not when the registry is imported).
-    text : str
-        How the value is shown (``repr``), e.g. in ``tserbench models``.
-    """
-
-    build: Any
-    text: str
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def _members(*names: str) -> Fresh:
-    """Member estimators built from the registry's own short names (and their defaults)."""
-    return Fresh(lambda: [(name, get_regressor(name)) for name in names],
-                 "[" + ", ".join(f"('{name}', get_regressor('{name}'))" for name in names) + "]")
-
-
-def _info(name, cls_name, kind, description, unequal_length, module="tserbench.regressors", *, archive=None,
-          **params):
-    return ModelInfo(
-        name=name,
-        cls_path=f"{module}.{cls_name}",
-        kind=kind,
-        description=description,
-        unequal_length=unequal_length,
-        params=MappingProxyType(dict(params)),
-        archive_name=archive,
-    )
-
-
-# The deep classes are addressed through the package (``tserbench.regressors.X``),
-# which imports them lazily; that keeps this table independent of which
-# internal module holds each network.
-_BUILTIN: tuple[ModelInfo, ...] = (
-    _info("fcn", "FCNRegressor", "deep", "Fully convolutional network, 3 blocks 128/256/128 (M24)", False,
-          archive="FCN"),
-    _info("resnet", "ResNetRegressor", "deep", "Residual network, 3 blocks of 3 convolutions (M24)", False,
-          archive="ResNet"),
-    _info(
-        "inceptiontime",
-        "InceptionTimeRegressor",
-        "deep",
-        "InceptionTime, 2 residual blocks x 3 Inception modules (M24)",
-        False,
-        archive="Inception",
-    ),
-    _info("lstm", "LSTMRegressor", "deep", "3 stacked LSTM layers with dropout (M24)", True),
-    _info("bilstm", "BiLSTMRegressor", "deep", "3 stacked bidirectional LSTM layers (M24)", True),
-    _info("gru", "GRURegressor", "deep", "3 stacked GRU layers 20/16/8 with dropout (M24)", True),
-    _info("bigru", "BiGRURegressor", "deep", "3 stacked bidirectional GRU layers (M24)", True),
-    _info("convlstm", "ConvLSTMRegressor", "deep", "FCN conv block, max-pool, 2 LSTM layers (M24)", False),
-    _info("convgru", "ConvGRURegressor", "deep", "FCN conv block, max-pool, 2 GRU layers (M24)", False),
-    _info(
-        "dg22-bilstm2p",
-        "DG22BiLSTMRegressor",
-        "deep",
-        "Dekany & Grebel (2022) best G model: 2 x BiLSTM(16), L1 5e-6, dropout 0.1",
-        True,
-    ),
-    _info(
-        "fourier-linear",
-        "FourierLinearRegressor",
-        "classical",
-        "Linear [Fe/H] on period + Fourier parameters (traditional photometric method)",
-        False,
-        module="tserbench.regressors.classical",
-    ),
-    _info(
-        "fourier-gb",
-        "FourierGBRegressor",
-        "classical",
-        "Gradient boosting (sklearn HGB) on period + Fourier parameters",
-        False,
-        module="tserbench.regressors.classical",
-    ),
-    # sktime 1.2 has no MiniRocketRegressor class: MiniRocket is RocketRegressor
-    # with rocket_transform="minirocket" (MiniRocketMultivariate + RidgeCV).
-    _info(
-        "minirocket",
-        "RocketRegressor",
-        "classical",
-        "sktime MiniRocket features + RidgeCV (defaults here: rocket_transform='minirocket', random_state=0)",
-        False,
-        module="sktime.regression.kernel_based",
-        rocket_transform="minirocket",
-        random_state=0,
-    ),
-    # ROCKET as the TSER archive's published rows run it (Guijo-Rubio et al.
-    # 2024: 10 000 kernels + ridge with a CV'd alpha), for paired comparisons.
-    _info(
-        "rocket",
-        "RocketRegressor",
-        "classical",
-        "sktime ROCKET features (10 000 kernels) + RidgeCV, the archive's ROCKET",
-        False,
-        module="sktime.regression.kernel_based",
-        archive="ROCKET",
-    ),
-    # An additional named model (issue 6), not one of the paper's: the mean of
-    # the two best classical rows of the committed DG22 leaderboard.  sktime
-    # has no averaging ensemble for regressors, hence tserbench's MeanRegressor.
-    _info(
-        "mean-minirocket-fourier-gb",
-        "MeanRegressor",
-        "classical",
-        "Unweighted mean of its estimators minirocket and fourier-gb, each fitted on the same fold",
-        False,
-        module="tserbench.regressors.compose",
-        estimators=_members("minirocket", "fourier-gb"),
-    ),
-)
-
+#: the built-in table (:mod:`tserbench.regressors._builtin`) and its index by short name
+_BUILTIN: tuple[ModelInfo, ...] = BUILTIN
 _BY_NAME: dict[str, ModelInfo] = {info.name: info for info in _BUILTIN}
 
 _HOW_TO_PLUG_IN = (
@@ -386,3 +234,109 @@ def list_models(*, include_plugins: bool = True) -> list[ModelInfo]:
 def _dist_name(ep: importlib.metadata.EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return getattr(dist, "name", None) or "an installed package"
+
+
+# ---------------------------------------------------------------------------
+# the models of a run
+# ---------------------------------------------------------------------------
+def resolve_models(models, params: Mapping[str, Mapping] | None = None) -> list[tuple[str, Any]]:
+    """Turn ``models`` into ``[(name, unfitted estimator), ...]``.
+
+    Parameters
+    ----------
+    models : str, sequence or mapping
+        Registry names (a list, or one comma-separated string), ``(name,
+        estimator)`` pairs, estimator objects (named after their class), or a
+        mapping ``name -> estimator``.
+    params : mapping, optional
+        ``{model name: {param: value}}`` passed to the registry (or, for
+        estimator objects, to ``set_params``).
+    """
+    params = dict(params or {})
+    if isinstance(models, str):
+        models = [m.strip() for m in models.split(",") if m.strip()]
+    if isinstance(models, Mapping):
+        models = list(models.items())
+    resolved: list[tuple[str, Any]] = []
+    for item in models:
+        if isinstance(item, str):
+            resolved.append((item, get_regressor(item, **dict(params.get(item, {})))))
+            continue
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            name, est = item
+        elif hasattr(item, "fit") and hasattr(item, "predict"):
+            name, est = type(item).__name__.lower(), item
+        else:
+            raise ConfigError(f"not a model name or estimator: {item!r}")
+        if params.get(name):
+            from sklearn.base import clone
+
+            est = clone(est).set_params(**dict(params[name]))
+        resolved.append((name, est))
+    names = [n for n, _ in resolved]
+    if not names:
+        raise ConfigError("no models to run")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"model(s) listed twice: {', '.join(dupes)}")
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise ConfigError(f"params given for model(s) not in the run: {', '.join(unknown)}")
+    return resolved
+
+
+def apply_dataset_defaults(resolved, defaults: Mapping, params: Mapping) -> list[tuple[str, Any]]:
+    """Give each deep model the parameters its dataset declares (``BenchmarkData.model_defaults``).
+
+    They describe how the papers train networks on the task (the RRab sets:
+    DG22's density weights, no standardisation), so only tserbench's deep
+    regressors get them; a classical model keeps its own defaults.  A deep
+    model gets a declared value for a parameter it takes, unless the run
+    sets that parameter (in ``params``) or the estimator was given with a
+    value other than its class default: what a run asks for wins.
+    """
+    if not defaults:
+        return resolved
+    out = []
+    for name, est in resolved:
+        if not hasattr(est, "build_model"):  # not one of tserbench's deep regressors
+            out.append((name, est))
+            continue
+        mine = est.get_params(deep=False)
+        defaults_of_class = class_defaults(est)
+        given = dict(params.get(name) or {})
+        update = {k: v for k, v in defaults.items()
+                  if k in mine and k not in given and mine[k] == defaults_of_class.get(k, mine[k])}
+        if update:
+            from sklearn.base import clone
+
+            est = clone(est).set_params(**update)
+        out.append((name, est))
+    return out
+
+
+def _json_value(value):
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def class_defaults(estimator) -> dict:
+    """The class defaults of ``estimator``'s parameters, JSON-safe."""
+    try:
+        signature = inspect.signature(type(estimator).__init__)
+    except (TypeError, ValueError):
+        return {}
+    return {name: _json_value(p.default) for name, p in signature.parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+def params_record(estimator) -> dict:
+    """``get_params(deep=False)`` made JSON-safe, without the per-job random state."""
+    return {
+        k: _json_value(v)
+        for k, v in estimator.get_params(deep=False).items()
+        if not (k == "random_state" or k.endswith("__random_state"))
+    }

@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CONVERGE", "Schedule", "check_schedule", "resolve_schedule"]
+__all__ = ["CONVERGE", "Schedule", "check_schedule", "learning_rate_callback", "resolve_schedule"]
 
 #: The convergence rule's windows, in optimiser steps (see the module docstring).
 CONVERGE: dict[str, Any] = {
@@ -105,3 +105,42 @@ def resolve_schedule(est, n_train: int) -> Schedule:
         min_learning_rate=float(est.learning_rate) * float(values["lr_floor_ratio"]),
         patience_at_floor=True,
     )
+
+
+def learning_rate_callback(keras, schedule: Schedule, monitor: str, min_delta: float):
+    """The learning-rate side of ``schedule``: Keras' ``ReduceLROnPlateau`` and the floor test of the patience.
+
+    Parameters
+    ----------
+    keras : module
+    schedule : Schedule
+        From :func:`resolve_schedule`.
+    monitor : str
+        The loss the rate follows (the inner criterion's).
+    min_delta : float
+        The improvement that counts.
+
+    Returns
+    -------
+    reduce_lr : keras.callbacks.ReduceLROnPlateau or None
+        None when the schedule keeps the rate fixed.
+    at_floor : callable or None
+        ``at_floor(rate)`` is True once the rate reached its floor (the
+        patience then counts only those epochs); None when it always counts.
+    """
+    reduce_lr = at_floor = None
+    if schedule.reduce_lr_epochs is not None:
+        reduce_lr = keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor,
+            factor=schedule.factor,
+            patience=schedule.reduce_lr_epochs,
+            min_lr=schedule.min_learning_rate,
+            min_delta=min_delta,
+        )
+    if schedule.patience_at_floor:
+        floor = schedule.min_learning_rate * (1 + 1e-6)
+
+        def at_floor(rate: float) -> bool:
+            return rate <= floor
+
+    return reduce_lr, at_floor

@@ -239,7 +239,7 @@ def load_dg22_published(data_home: str | os.PathLike | None = None, *, verify: b
     >>> len(models), models[0].published_fold_  # doctest: +SKIP
     (10, 0)
     """
-    from tserbench.regressors._recurrent import DG22BiLSTMRegressor
+    from tserbench.regressors._dg22_bilstm import DG22BiLSTMRegressor
 
     folder = published_dir(data_home)
     network = read_published_architecture(_require(folder / "model.json", verify))

@@ -27,10 +27,10 @@ _LAZY = {
     "CVObjective": "tserbench.tuning.objective",
     "load_tuning_data": "tserbench.tuning.objective",
     "tune": "tserbench.tuning.study",
-    "make_storage": "tserbench.tuning.study",
-    "best_params": "tserbench.tuning.study",
-    "export_params": "tserbench.tuning.study",
-    "load_params": "tserbench.tuning.study",
+    "make_storage": "tserbench.tuning.storages",
+    "best_params": "tserbench.tuning.params",
+    "export_params": "tserbench.tuning.params",
+    "load_params": "tserbench.tuning.params",
 }
 
 

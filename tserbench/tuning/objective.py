@@ -18,13 +18,32 @@ from typing import Any
 
 import numpy as np
 
+from tserbench.evaluation.metrics import GREATER_IS_BETTER, METRICS
 from tserbench.exceptions import ConfigError
 from tserbench.tuning.spaces import suggest_params
 
-__all__ = ["TuningData", "load_tuning_data", "CVObjective", "MAXIMIZE_METRICS"]
+__all__ = ["MAXIMIZE_METRICS", "CVObjective", "TuningData", "check_tuning_metric", "load_tuning_data"]
 
-#: Metrics where larger is better; every other metric is minimised.
-MAXIMIZE_METRICS = frozenset({"r2"})
+#: Metrics where larger is better; every other metric is minimised (from the one metric table).
+MAXIMIZE_METRICS = GREATER_IS_BETTER
+
+
+def check_tuning_metric(metric: str) -> None:
+    """Refuse a metric the inner-CV objective cannot compute, before any trial runs.
+
+    Raises
+    ------
+    ConfigError
+        For a name outside :data:`~tserbench.evaluation.metrics.METRICS`, or
+        a weighted metric (``wrmse``, ``wmae``): the inner folds of tuning
+        carry no sample weights, so every trial would fail.
+    """
+    if metric not in METRICS:
+        raise ConfigError(f"unknown metric {metric!r}; known: {', '.join(sorted(METRICS))}")
+    if METRICS[metric].weighted:
+        unweighted = ", ".join(name for name, m in METRICS.items() if not m.weighted)
+        raise ConfigError(f"metric {metric!r} needs sample weights, which the inner folds of tuning do not "
+                          f"have; tune on one of {unweighted}")
 
 
 def _take(X, idx: np.ndarray):
@@ -170,11 +189,9 @@ class CVObjective:
         fixed_params: Mapping[str, Any] | None = None,
         random_state: int | None = None,
     ):
-        from tserbench.evaluation import METRICS
         from tserbench.regressors import resolve_model_class
 
-        if metric not in METRICS:
-            raise ConfigError(f"unknown metric {metric!r}; known: {', '.join(sorted(METRICS))}")
+        check_tuning_metric(metric)
         self.model = model
         self.data = data
         self.metric = metric
@@ -189,7 +206,7 @@ class CVObjective:
     @property
     def direction(self) -> str:
         """``"maximize"`` for r2, else ``"minimize"``."""
-        return "maximize" if self.metric in MAXIMIZE_METRICS else "minimize"
+        return "maximize" if METRICS[self.metric].greater_is_better else "minimize"
 
     def __call__(self, trial) -> float:
         import optuna

@@ -33,14 +33,14 @@ import socket
 import time
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-
-from tserbench._config import DEFAULT_STORAGE as _DEFAULT_STORAGE
-from tserbench._secrets import mask_secrets
 from tserbench.exceptions import ConfigError
+from tserbench.tuning.params import CONFIG_ATTR as _ATTR
+from tserbench.tuning.params import best_params, export_params, load_params
+from tserbench.tuning.pruners import make_pruner
 from tserbench.tuning.samplers import make_sampler
+from tserbench.tuning.storages import DEFAULT_STORAGE, _optuna, make_storage
 
 __all__ = [
     "DEFAULT_STORAGE",
@@ -52,116 +52,7 @@ __all__ = [
     "load_params",
 ]
 
-#: Default storage: an SQLite file in the current directory.
-DEFAULT_STORAGE = _DEFAULT_STORAGE  # defined where `tserbench --help` can read it without Optuna
-
 _FINISHED = ("COMPLETE", "PRUNED")
-_ATTR = "tserbench"  # study user attribute holding what the study tunes
-
-
-def _optuna():
-    import optuna
-
-    return optuna
-
-
-def _check_sqlite_exists(url: str) -> None:
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        path = Path(url[len("sqlite:///") :])
-        if not path.exists():
-            raise ConfigError(f"{path}: no such Optuna SQLite storage (from {url!r})")
-
-
-def make_storage(
-    url: str | None = None,
-    *,
-    heartbeat_interval: int | None = 60,
-    grace_period: int | None = None,
-    max_retry: int | None = 3,
-    must_exist: bool = False,
-):
-    """Build an Optuna ``RDBStorage`` with heartbeats and retry of dead trials.
-
-    Parameters
-    ----------
-    url : str, optional
-        SQLAlchemy URL; default :data:`DEFAULT_STORAGE`.
-    heartbeat_interval : int or None, default=60
-        Seconds between heartbeats of a running trial; None disables crash recovery.
-    grace_period : int, optional
-        Seconds without heartbeat after which a trial counts as dead
-        (Optuna's default: ``2 * heartbeat_interval``).
-    max_retry : int or None, default=3
-        How many times a dead trial is re-enqueued with the same parameters.
-    must_exist : bool, default=False
-        For reading: refuse to create a new SQLite file.
-
-    Returns
-    -------
-    optuna.storages.RDBStorage
-    """
-    optuna = _optuna()
-    url = url or DEFAULT_STORAGE
-    if must_exist:
-        _check_sqlite_exists(url)
-    engine_kwargs: dict[str, Any] = {}
-    if url.startswith("sqlite"):
-        # Several local workers share one file: wait for the write lock instead
-        # of failing with "database is locked".
-        engine_kwargs["connect_args"] = {"timeout": 120}
-    else:
-        engine_kwargs["pool_pre_ping"] = True
-    kwargs: dict[str, Any] = {}
-    if heartbeat_interval is not None:
-        kwargs["heartbeat_interval"] = int(heartbeat_interval)
-        kwargs["grace_period"] = None if grace_period is None else int(grace_period)
-        retry_cls = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # ExperimentalWarning
-            if retry_cls is not None:  # optuna >= 4.9
-                kwargs["heartbeat_stale_trial_callback"] = retry_cls(max_retry=max_retry)
-            else:  # pragma: no cover - older optuna
-                kwargs["failed_trial_callback"] = optuna.storages.RetryFailedTrialCallback(max_retry=max_retry)
-    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-
-    for attempt in range(5):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # heartbeat_interval is "experimental"
-                return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
-        except (IntegrityError, ProgrammingError):
-            # Workers started together on an empty PostgreSQL database race to
-            # create Optuna's tables (duplicate type/table); the loser retries
-            # and finds them made.
-            if attempt == 4:
-                raise
-            time.sleep(0.5 * (attempt + 1))
-        except ImportError as exc:
-            raise ConfigError(mask_secrets(f"storage {url!r}: database driver missing ({exc})")) from None
-        except OperationalError as exc:
-            if "already exists" in str(exc) and attempt < 4:  # the same race on SQLite
-                time.sleep(0.5 * (attempt + 1))
-                continue
-            raise ConfigError(mask_secrets(f"storage {url!r}: cannot open ({type(exc).__name__}: {exc})")) from None
-        except Exception as exc:  # sqlalchemy ArgumentError / OperationalError: bad URL, server down
-            raise ConfigError(mask_secrets(f"storage {url!r}: cannot open ({type(exc).__name__}: {exc})")) from None
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def make_pruner(name: str = "median", *, n_steps: int = 3):
-    """Optuna pruner by name: ``"median"``, ``"hyperband"`` or ``"none"``.
-
-    ``n_steps`` is the number of intermediate values a trial reports (the
-    inner folds), used as Hyperband's ``max_resource``.
-    """
-    optuna = _optuna()
-    if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
-    if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(1, n_steps), reduction_factor=3)
-    if name == "none":
-        return optuna.pruners.NopPruner()
-    raise ConfigError(f"unknown pruner {name!r}; choose median, hyperband or none")
 
 
 def _jsonable(obj: Any) -> Any:
@@ -280,7 +171,7 @@ def tune(
     ...              storage="sqlite:///demo.db", dataset_params={"n_stars": 200})
     """
     optuna = _optuna()
-    from tserbench.tuning.objective import CVObjective, load_tuning_data
+    from tserbench.tuning.objective import CVObjective, check_tuning_metric, load_tuning_data
     from tserbench.tuning.spaces import validate_space
 
     if int(n_trials) < 1:
@@ -292,8 +183,9 @@ def tune(
     fixed_params = _jsonable(dict(fixed_params or {}))
     dataset_params = _jsonable(dict(dataset_params or {}))
     validate_space(model, fixed=list(fixed_params))
-    make_sampler(sampler)  # fail on a bad sampler/pruner before loading any data
+    make_sampler(sampler)  # fail on a bad sampler/pruner/metric before loading any data
     make_pruner(pruner)
+    check_tuning_metric(metric)
 
     data = load_tuning_data(
         dataset,
@@ -486,93 +378,3 @@ class _Progress:
 
     def close(self) -> None:
         self._progress.stop()
-
-
-# -- export -------------------------------------------------------------------
-
-
-def _load_study(storage: str, study_name: str):
-    optuna = _optuna()
-    store = make_storage(storage, heartbeat_interval=None, must_exist=True)
-    try:
-        return optuna.load_study(study_name=study_name, storage=store)
-    except KeyError:
-        names = [s.study_name for s in optuna.get_all_study_summaries(store)]
-        raise ConfigError(
-            f"storage {storage!r} has no study {study_name!r}; studies: {', '.join(names) or '(none)'}"
-        ) from None
-
-
-def best_params(study) -> dict[str, dict[str, Any]]:
-    """``{model: constructor params}`` of the study's best trial, as it was trained.
-
-    The searched parameters of the trial plus the parameters the study fixed
-    for every trial (``tune --set``, typically the training budget such as
-    ``n_epochs`` or ``schedule``), so that ``tserbench run --params-from``
-    trains the configuration that scored, not the class defaults.
-
-    Raises
-    ------
-    ConfigError
-        If the study was not made by :func:`tune` or has no completed trial.
-    """
-    config = study.user_attrs.get(_ATTR)
-    if not config:
-        raise ConfigError(f"study {study.study_name!r} was not created by tserbench tune")
-    try:
-        trial = study.best_trial
-    except ValueError:
-        raise ConfigError(f"study {study.study_name!r} has no completed trial yet") from None
-    fixed = dict(config.get("fixed_params") or {})  # the budget every trial trained with
-    return {config["model"]: {**fixed, **dict(trial.user_attrs["params"])}}
-
-
-def export_params(storage: str, study_name: str, path: str | os.PathLike) -> Path:
-    """Write the best parameters of a study as ``{model: params}`` JSON (atomically).
-
-    The file is what ``tserbench run --params-from FILE`` reads (see :func:`load_params`).
-    """
-    from tserbench._io import atomic_write_json
-
-    return atomic_write_json(path, best_params(_load_study(storage, study_name)))
-
-
-def load_params(spec: str | os.PathLike) -> dict[str, dict[str, Any]]:
-    """Read tuned parameters from a JSON file or a ``STORAGE_URL:STUDY`` spec.
-
-    Parameters
-    ----------
-    spec : str or path-like
-        Either a JSON file ``{model: {param: value}}`` (as written by
-        :func:`export_params`), or a storage URL and a study name joined by
-        the *last* ``':'``, e.g. ``sqlite:///tserbench-optuna.db:rrab-synthetic-gru-h0``
-        or ``postgresql+psycopg2://u@host:5432/db:my-study``.
-
-    Returns
-    -------
-    dict
-        ``{model: params}``; list values (layer sizes) are given back as tuples.
-    """
-    spec = os.fspath(spec)
-    path = Path(spec)
-    if path.suffix == ".json" or (path.exists() and path.is_file()):
-        try:
-            raw = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such params file") from None
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: not valid JSON ({exc})") from None
-        if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
-            raise ConfigError(f"{path}: expected a JSON object {{model: {{param: value}}}}")
-        params = raw
-    else:
-        url, sep, study_name = spec.rpartition(":")
-        if not sep or "://" not in url or not study_name or "/" in study_name:
-            raise ConfigError(
-                f"params spec {mask_secrets(spec)!r}: expected a .json file or STORAGE_URL:STUDY "
-                "(e.g. sqlite:///tserbench-optuna.db:rrab-synthetic-gru-h0)"
-            )
-        params = best_params(_load_study(url, study_name))
-    return {
-        model: {k: tuple(v) if isinstance(v, list) else v for k, v in p.items()} for model, p in params.items()
-    }
