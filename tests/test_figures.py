@@ -52,7 +52,7 @@ def test_learning_curves_show_the_inner_rmse_and_mark_the_selected_epoch():
     fig = figures.learning_curves({"gru": [("r0 f0", hist, {"best_epoch": 2, "stop_reason": "converged"})]},
                                   Vocabulary(unit="dex"))
     ax = fig.axes[0]
-    assert ax.get_ylabel() == "RMSE on the inner validation split [dex]"
+    assert ax.get_ylabel() == "inner-split RMSE [dex]"
     assert "1 converged, 0 at the cap" in ax.get_title()
     marker = [line for line in ax.lines if line.get_marker() == "o"]
     assert len(marker) == 1 and list(marker[0].get_xdata()) == [2] and list(marker[0].get_ydata()) == [0.6]
@@ -61,7 +61,7 @@ def test_learning_curves_show_the_inner_rmse_and_mark_the_selected_epoch():
 
 def test_learning_curves_of_old_runs_say_they_show_the_loss():
     fig = figures.learning_curves({"gru": [("r0 f0", {"loss": [0.5, 0.3], "val_loss": [0.6, 0.4]})]})
-    assert fig.axes[0].get_ylabel().startswith("inner-split loss (weighted MSE + regularisation")
+    assert fig.axes[0].get_ylabel() == "inner-split loss (weighted MSE + reg.)"
 
 
 def test_save_figures_writes_png_and_pdf_reproducibly_and_drops_stale_files(tmp_path):

@@ -153,7 +153,9 @@ def to_html(lb, figs: dict | None = None) -> str:
     if "learning-curves" in figs:
         body.append('<p class="meta">Each line is one job; the dot marks the epoch whose weights were kept. '
                     "Runs that recorded it show the unweighted RMSE on the fold's inner validation split, in the "
-                    "table's unit; older runs show their training loss, and the axis says which.</p>")
+                    "table's unit; older runs show the loss on that split instead (the weighted MSE plus the "
+                    "regularisation that training minimises, not the table's metric), and the axis says which."
+                    "</p>")
         body.append(_img(figs["learning-curves"], "learning curves"))
     else:
         body.append('<p class="meta">No training history recorded in the result store'

@@ -140,7 +140,7 @@ def residuals(oofs: dict[str, pd.DataFrame], vocab: Vocabulary | None = None) ->
     return fig
 
 
-def fold_spread(rows: list[dict], styles: dict[str, dict] | None = None) -> Figure:
+def fold_spread(rows: list[dict], styles: dict[str, dict] | None = None, vocab: Vocabulary | None = None) -> Figure:
     """Box plots of the per-fold validation RMSE, MAE and R² of each row, every fold drawn as a point."""
     from matplotlib.figure import Figure
 
@@ -161,8 +161,8 @@ def fold_spread(rows: list[dict], styles: dict[str, dict] | None = None) -> Figu
             ax.scatter(i + rng.uniform(-0.12, 0.12, len(vals)), vals, s=16, color=st["color"],
                        marker=st["marker"], zorder=3, edgecolors="none")
         label = "R²" if name == "r2" else name.upper()
-        ax.set_title(f"validation {label} per fold", fontsize=10)
-        ax.set_ylabel(label)
+        ax.set_title(f"validation {label} per {(vocab or Vocabulary()).split}", fontsize=10)
+        ax.set_ylabel(label if name == "r2" else (vocab or Vocabulary()).axis(label))
         ax.grid(axis="y", alpha=0.3)
     return fig
 
@@ -182,11 +182,11 @@ def _curve(hist: dict) -> tuple[str, list[float] | None]:
     return "", None
 
 
-_CURVE_LABELS = {
-    "val_rmse": "RMSE on the inner validation split",
-    "rmse": "RMSE on the training split (no inner split)",
-    "val_loss": "inner-split loss (weighted MSE + regularisation; not the table's RMSE)",
-    "loss": "training loss (weighted MSE + regularisation; not the table's RMSE)",
+_CURVE_LABELS = {  # short enough for the axis; the HTML's caption says what each is
+    "val_rmse": "inner-split RMSE",
+    "rmse": "training RMSE (no inner split)",
+    "val_loss": "inner-split loss (weighted MSE + reg.)",
+    "loss": "training loss (weighted MSE + reg.)",
 }
 
 
@@ -230,7 +230,7 @@ def learning_curves(histories: dict[str, list], vocab: Vocabulary | None = None)
             ax.set_yscale("log")
         label = _CURVE_LABELS.get(what, "recorded metric (mixed: see each job's history)")
         ax.set_xlabel("epoch")
-        ax.set_ylabel(label if losses else v.axis(label), fontsize=7)
+        ax.set_ylabel(label if losses else v.axis(label), fontsize=8)
         stops = ""
         if reasons:
             n_cap = reasons.count("cap")
@@ -286,7 +286,7 @@ def leaderboard_figures(lb) -> dict[str, Figure]:
         figs["residuals"] = residuals(oofs, v)
     fold_rows = [r for r in main if r.get("per_fold")]
     if fold_rows:
-        figs["fold-spread"] = fold_spread(fold_rows, styles)
+        figs["fold-spread"] = fold_spread(fold_rows, styles, v)
     curves = learning_curves({r["model"]: lb.histories[r["model"]] for r in main if r["model"] in lb.histories}, v)
     if curves is not None:
         figs["learning-curves"] = curves
