@@ -28,6 +28,20 @@ def test_windows_are_counted_in_steps():
     assert custom.name == "custom" and custom.max_epochs == 10 and custom.patience_epochs == 50
 
 
+def test_no_epoch_cap_by_default_so_a_small_set_gets_the_whole_step_budget():
+    """n_epochs=None: 140 series (one step an epoch) may train the 30 000 steps 4012 series get, not 300."""
+    from tserbench.regressors import resolve_model_class
+    from tserbench.regressors._schedule import EPOCH_RULE_DEFAULT_EPOCHS
+
+    for name in ("gru", "fcn", "resnet", "inceptiontime", "dg22-bilstm2p"):
+        assert resolve_model_class(name)().n_epochs is None
+    small, big = resolve_schedule(_Est(n_epochs=None), 140), resolve_schedule(_Est(n_epochs=None), 4012)
+    assert small.max_epochs * small.steps_per_epoch == CONVERGE["max_steps"] == big.max_epochs * big.steps_per_epoch
+    assert small.patience_epochs < small.max_epochs  # the convergence rule can stop it before the cap
+    rule = resolve_schedule(_Est(schedule=None, n_epochs=None), 140)
+    assert rule.max_epochs == EPOCH_RULE_DEFAULT_EPOCHS == 300  # the papers' epoch rule keeps an epoch budget
+
+
 def test_the_papers_epoch_rule():
     s = resolve_schedule(_Est(schedule=None, patience=1000, n_epochs=50000), 4012)
     assert (s.name, s.patience_epochs, s.max_epochs, s.reduce_lr_epochs, s.patience_at_floor) == (

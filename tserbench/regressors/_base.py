@@ -10,10 +10,12 @@ its network class and which of its own parameters go to that network.
 Training budget
 ---------------
 M24's code trains up to 50 000 epochs with patience 1000 (``min_delta``
-1e-5); on a CPU a 10-fold CV of that would take days.  The defaults here,
-``n_epochs=300`` and ``patience=30`` on the validation loss with the best
-weights restored, stop a GRU on the DG22 set after roughly 100-200 epochs.
-They are parameters: raise them to approach the papers' budget.
+1e-5); on a CPU a 10-fold CV of that would take days.  The default here is
+the convergence rule of :mod:`tserbench.regressors._schedule`, whose
+windows and cap are counted in optimiser steps, so that a set of 140 series
+gets as many updates as one of 4458; ``n_epochs`` adds an epoch cap only if
+it is set.  The papers' epoch rule is ``schedule=None`` (with ``n_epochs``,
+``patience``), and ``preset:paper`` sets their budgets.
 
 Sample weights
 --------------
@@ -57,8 +59,12 @@ class BaseTserbenchDeepRegressor(TrainingDataMixin, FitModesMixin, InferenceMixi
 
     Parameters
     ----------
-    n_epochs : int, default=300
-        Maximum number of epochs (a cap under every schedule).
+    n_epochs : int or None, default=None
+        Maximum number of epochs.  None: under ``schedule="converge"`` (or a
+        dict) no epoch cap -- the schedule's ``max_steps`` caps the run, so
+        that a small training set is not stopped after a few hundred
+        optimiser steps; under the papers' epoch rule (``schedule=None``)
+        300 epochs.
     batch_size : int, default=256
         Mini-batch size (M24, DG22); capped at the number of training series.
     learning_rate : float, default=0.01
@@ -193,7 +199,7 @@ class BaseTserbenchDeepRegressor(TrainingDataMixin, FitModesMixin, InferenceMixi
 
     def __init__(
         self,
-        n_epochs: int = 300,
+        n_epochs: int | None = None,
         batch_size: int = 256,
         learning_rate: float = 0.01,
         patience: int | None = 30,
@@ -249,7 +255,7 @@ class BaseTserbenchDeepRegressor(TrainingDataMixin, FitModesMixin, InferenceMixi
             if not ok or not np.isfinite(value) or (value <= low if strict else value < low):
                 raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {low}, got {value!r}")
 
-        integer("n_epochs", 1)
+        integer("n_epochs", 1, allow_none=True)
         integer("batch_size", 1)
         integer("patience", 0, allow_none=True)
         integer("reduce_lr_patience", 1, allow_none=True)

@@ -32,7 +32,7 @@ class _ConvRecurrentRegressor(BaseTserbenchDeepRegressor):
         kernel_l2: float = 2e-6,
         recurrent_l1: float = 2e-6,
         recurrent_l2: float = 0.0,
-        n_epochs: int = 300,
+        n_epochs: int | None = None,
         batch_size: int = 256,
         learning_rate: float = 0.01,
         patience: int | None = 30,

@@ -71,7 +71,7 @@ random_state, verbose
         recurrent_l1: float = 5e-6,
         recurrent_l2: float = 0.0,
         mask_value: float | None = -1.0,
-        n_epochs: int = 300,
+        n_epochs: int | None = None,
         batch_size: int = 256,
         learning_rate: float = 0.01,
         patience: int | None = 30,

@@ -60,7 +60,7 @@ random_state, verbose
         self,
         filter_sizes=(128, 256, 128),
         kernel_sizes=(8, 5, 3),
-        n_epochs: int = 300,
+        n_epochs: int | None = None,
         batch_size: int = 256,
         learning_rate: float = 0.01,
         patience: int | None = 30,

@@ -73,7 +73,7 @@ random_state, verbose
         bottleneck_size: int = 32,
         depth: int = 6,
         kernel_size: int = 40,
-        n_epochs: int = 300,
+        n_epochs: int | None = None,
         batch_size: int = 256,
         learning_rate: float = 0.01,
         patience: int | None = 30,

@@ -58,7 +58,7 @@ random_state, verbose
         self,
         n_filters=(64, 64, 64),
         kernel_sizes=(8, 5, 3),
-        n_epochs: int = 300,
+        n_epochs: int | None = None,
         batch_size: int = 256,
         learning_rate: float = 0.01,
         patience: int | None = 30,

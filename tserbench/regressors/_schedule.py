@@ -12,15 +12,17 @@ window counted in optimiser steps so that a set of 140 series and one of
 2. early stopping counts only once the rate is at its floor: training stops
    when the inner loss has not improved for ``patience_steps`` steps *at the
    floor* -- the run has **converged** -- and the best weights are kept;
-3. ``max_steps`` (and ``n_epochs``) cap the run: a run that hits the cap
-   has **not** converged, and says so (``stop_reason_ == "cap"``).
+3. ``max_steps`` caps the run (and ``n_epochs``, if set: by default it is
+   None, no epoch cap, so 140 series get the same step budget as 4458): a
+   run that hits the cap has **not** converged, and says so
+   (``stop_reason_ == "cap"``).
 
 A window of ``s`` steps is ``ceil(s / steps_per_epoch)`` epochs (the loss is
 scored once per epoch), at least one.
 
 ``schedule=None`` is the papers' rule in epochs: constant learning rate
 (unless ``reduce_lr_patience``), early stopping after ``patience`` epochs
-without improvement within ``n_epochs`` -- M24's and DG22's code with
+without improvement within ``n_epochs`` (300 when it is None) -- M24's and DG22's code with
 ``patience=1000``, ``n_epochs=50000``.  A dict overrides some of the
 ``converge`` values (e.g. ``{"max_steps": 5000}``).
 """
@@ -31,7 +33,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CONVERGE", "Schedule", "check_schedule", "learning_rate_callback", "resolve_schedule"]
+__all__ = ["CONVERGE", "EPOCH_RULE_DEFAULT_EPOCHS", "Schedule", "check_schedule", "learning_rate_callback",
+           "resolve_schedule"]
+
+#: The epoch rule's cap (``schedule=None``) when ``n_epochs`` is None.
+EPOCH_RULE_DEFAULT_EPOCHS = 300
 
 #: The convergence rule's windows, in optimiser steps (see the module docstring).
 CONVERGE: dict[str, Any] = {
@@ -86,8 +92,8 @@ def resolve_schedule(est, n_train: int) -> Schedule:
     """The schedule of ``est`` (a deep regressor) for a training set of ``n_train`` series."""
     batch = max(1, min(int(est.batch_size), n_train))
     steps_per_epoch = math.ceil(n_train / batch)
-    n_epochs = int(est.n_epochs)
     if est.schedule is None:
+        n_epochs = EPOCH_RULE_DEFAULT_EPOCHS if est.n_epochs is None else int(est.n_epochs)
         return Schedule(
             name="epochs", steps_per_epoch=steps_per_epoch, max_epochs=n_epochs,
             patience_epochs=None if est.patience is None else int(est.patience),
@@ -98,7 +104,8 @@ def resolve_schedule(est, n_train: int) -> Schedule:
     return Schedule(
         name="converge" if est.schedule == "converge" else "custom",
         steps_per_epoch=steps_per_epoch,
-        max_epochs=min(n_epochs, _epochs(values["max_steps"], steps_per_epoch)),
+        max_epochs=_epochs(values["max_steps"], steps_per_epoch) if est.n_epochs is None
+        else min(int(est.n_epochs), _epochs(values["max_steps"], steps_per_epoch)),
         patience_epochs=_epochs(values["patience_steps"], steps_per_epoch),
         reduce_lr_epochs=_epochs(values["reduce_lr_steps"], steps_per_epoch),
         factor=float(values["factor"]),
