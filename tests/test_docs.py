@@ -1,14 +1,15 @@
-"""Executable docs: every shell block of README.md and docs/*.md runs as written.
+"""Executable docs: every shell and Python block of README.md and docs/*.md runs as written.
 
 How a document is read
 ----------------------
 - A fenced block tagged ``bash``, ``sh`` or ``shell`` is a script; a
   ``console`` block's commands are its lines starting with ``$ `` (the rest
-  is output).  Blocks of other languages are not run.
+  is output).  A block tagged ``python`` is a program, run as
+  ``python -c BLOCK``.  Blocks of other languages are not run.
 - A fenced block of any language whose first line is a comment naming a
   relative path (``# my_tser_plugin/models.py``) is a file the reader
-  creates: it is written, in document order, before the shell blocks that
-  follow it run.
+  creates: it is written, in document order, before the blocks that follow
+  it run.
 - An HTML comment ``<!-- docs-test: skip (reason) -->`` on the line before a
   block marks it as an illustration that cannot run in CI (an install, a
   multi-hour run, a cluster, the reader's own files); the reason is required.
@@ -17,10 +18,16 @@ How a document is read
   files, as the other tests that need them.
 
 All blocks of one document run in order, each in its own ``bash -euo
-pipefail`` shell, in one temporary folder (the reader's working directory).
-``tserbench`` and ``pip`` on ``PATH`` are this checkout's, inside a throw-away
-virtual environment layered over the test's one (``pip install -e .`` of a
-doc's example package lands there, offline, without build isolation).
+pipefail`` shell or its own fresh Python interpreter, in one temporary folder
+(the reader's working directory).  A fresh interpreter per block, as a shell
+per block: a block may use only what it imports and what earlier blocks left
+on disk (files, installed packages), never an earlier block's variables, so
+each block runs as written when pasted alone; ``python -c`` puts the working
+directory first on ``sys.path``, as an interactive session does.
+``tserbench``, ``pip`` and ``python`` on ``PATH`` are this checkout's, inside
+a throw-away virtual environment layered over the test's one (``pip install
+-e .`` of a doc's example package lands there, offline, without build
+isolation); Python blocks run with that environment's ``python``.
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELL = {"bash", "sh", "shell", "console"}
+PYTHON = {"python"}
+RUN = SHELL | PYTHON
 _FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w+-]*)\s*$")
 _SKIP = re.compile(r"<!--\s*docs-test:\s*skip\s*\((?P<reason>[^)]+)\)\s*-->")
 _FILE = re.compile(r"^(?:#|//)\s*(?P<path>[\w.-]+(?:/[\w.-]+)*\.\w+)\s*$")
@@ -146,20 +155,21 @@ def test_every_block_has_a_reason_to_be_skipped(doc):
 @pytest.mark.slow
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_doc_runs_as_written(doc, tmp_path):
-    """Run the document's shell blocks in order; the first that fails is reported with its output."""
+    """Run the document's shell and Python blocks in order; the first that fails is reported with its output."""
     blocks = read_blocks(doc)
-    if not any(b.lang in SHELL and not b.skip for b in blocks):
-        pytest.skip(f"{doc.name}: no runnable shell block")
+    if not any(b.lang in RUN and not b.skip and not b.file_path for b in blocks):
+        pytest.skip(f"{doc.name}: no runnable block (its code blocks are signatures or file layouts)")
     work = tmp_path / "work"
     work.mkdir()
     env = _sandbox(tmp_path)
+    python = str(Path(env["VIRTUAL_ENV"], "bin", "python"))
     dg22 = _dg22_home()
     ran, skipped = [], []
     for block in blocks:
         if block.file_path and not block.skip:
             _write_file(work, block)
             continue
-        if block.lang not in SHELL:
+        if block.lang not in RUN:
             continue
         where = f"{doc.name}:{block.line}"
         if block.skip:
@@ -169,10 +179,10 @@ def test_doc_runs_as_written(doc, tmp_path):
             skipped.append(f"{where} (needs the DG22 files in TSERBENCH_DATA)")
             continue
         started = time.perf_counter()
-        proc = subprocess.run(["bash", "-euo", "pipefail", "-c", block.script], cwd=work, env=env,
-                              capture_output=True, text=True, timeout=600, check=False)
+        argv = [python, "-c", block.script] if block.lang in PYTHON else ["bash", "-euo", "pipefail", "-c", block.script]
+        proc = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False)
         if proc.returncode != 0:
             tail = textwrap.indent((proc.stdout + proc.stderr)[-4000:], "    ")
             pytest.fail(f"{where}: exit {proc.returncode}\n{block.script}\n--- output (tail) ---\n{tail}")
-        ran.append(f"{block.line} ({time.perf_counter() - started:.0f} s)")
+        ran.append(f"{block.line} {block.lang} ({time.perf_counter() - started:.0f} s)")
     print(f"{doc.name}: ran blocks at lines {', '.join(ran)}; skipped: {'; '.join(skipped) or 'none'}")
