@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tserbench._secrets import mask_secrets
 from tserbench.exceptions import ConfigError
 from tserbench.tuning.storages import _optuna, make_storage
+
+if TYPE_CHECKING:
+    from optuna.storages import BaseStorage
 
 __all__ = ["CONFIG_ATTR", "best_params", "export_params", "load_params"]
 
@@ -17,7 +20,7 @@ __all__ = ["CONFIG_ATTR", "best_params", "export_params", "load_params"]
 CONFIG_ATTR = "tserbench"
 
 
-def _load_study(storage: str, study_name: str):
+def _load_study(storage: str | BaseStorage, study_name: str):
     optuna = _optuna()
     store = make_storage(storage, heartbeat_interval=None, must_exist=True)
     try:
@@ -53,7 +56,7 @@ def best_params(study) -> dict[str, dict[str, Any]]:
     return {config["model"]: {**fixed, **dict(trial.user_attrs["params"])}}
 
 
-def export_params(storage: str, study_name: str, path: str | os.PathLike) -> Path:
+def export_params(storage: str | BaseStorage, study_name: str, path: str | os.PathLike) -> Path:
     """Write the best parameters of a study as ``{model: params}`` JSON (atomically).
 
     The file is what ``tserbench run --params-from FILE`` reads (see :func:`load_params`).
