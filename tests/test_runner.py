@@ -195,6 +195,60 @@ def test_a_different_run_in_the_same_folder_is_refused(tmp_path):
         run_benchmark(ds, [("lin", NoisyLinearRegressor(noise=0.3))], folds="3x1", out=out, progress=False)
 
 
+def _jobs(out, model="lin"):
+    return {(j["repeat"], j["fold"]): j["n_val"] for j in ResultStore(out).read_jobs(model)}
+
+
+def test_cv_takes_a_splitter_object_records_it_and_refuses_another_on_resume(tmp_path):
+    from sklearn.model_selection import KFold, RepeatedKFold
+
+    from tserbench.evaluation.splitters import RepeatedStratifiedRegressionKFold
+    from tserbench.leaderboard import collect
+
+    ds, lin = PanelDataset(), [("lin", NoisyLinearRegressor())]
+    # our own splitter as an object makes the jobs of the matching folds string
+    by_name = run_benchmark(ds, lin, folds="3x2", seed=4, out=tmp_path / "name", progress=False)
+    by_object = run_benchmark(ds, lin, cv=RepeatedStratifiedRegressionKFold(3, 2, random_state=4), seed=4,
+                              out=tmp_path / "object", progress=False)
+    assert _metrics(by_object, "lin") == _metrics(by_name, "lin")
+
+    kfold = KFold(5, shuffle=True, random_state=0)
+    out = run_benchmark(ds, lin, cv=kfold, out=tmp_path / "kfold", progress=False)
+    assert ResultStore(out).read_run()["protocol"] == "KFold(n_splits=5, random_state=0, shuffle=True)"
+    assert _jobs(out) == {(0, f): 12 for f in range(5)}
+    assert [r["model"] for r in collect(out).rows if r["kind"] == "harness"] == ["lin"]
+    run_benchmark(ds, lin, cv=KFold(5, shuffle=True, random_state=0), out=out, progress=False)  # same: resumes
+    with pytest.raises(ConfigError, match="protocol: 'KFold.*random_state=0.*there, 'KFold.*random_state=1"):
+        run_benchmark(ds, lin, cv=KFold(5, shuffle=True, random_state=1), out=out, progress=False)
+    with pytest.raises(ConfigError, match="protocol"):
+        run_benchmark(ds, lin, folds="5x1", out=out, progress=False)
+
+    repeated = run_benchmark(ds, lin, cv=RepeatedKFold(n_splits=3, n_repeats=2, random_state=0),
+                             out=tmp_path / "repeated", progress=False)
+    assert _jobs(repeated) == {(r, f): 20 for r in range(2) for f in range(3)}
+
+
+def test_cv_refuses_folds_too_a_non_splitter_and_an_unseeded_shuffle(tmp_path):
+    from sklearn.model_selection import GroupKFold, KFold, ShuffleSplit
+
+    ds, lin = PanelDataset(), [("lin", NoisyLinearRegressor())]
+    with pytest.raises(ConfigError, match="not both"):
+        run_benchmark(ds, lin, folds="3x1", cv=KFold(3), out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="not both"):
+        run_benchmark(ds, lin, folds="predefined", cv=KFold(3), out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="splitter object"):
+        run_benchmark(ds, lin, cv="3x1", out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="integer random_state"):
+        run_benchmark(ds, lin, cv=KFold(3, shuffle=True), out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="integer random_state"):
+        run_benchmark(ds, lin, cv=ShuffleSplit(3), out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="cannot split"):
+        run_benchmark(ds, lin, cv=GroupKFold(3), out=tmp_path / "o", progress=False)
+    # KFold without shuffling is deterministic: no random_state needed
+    out = run_benchmark(ds, lin, cv=KFold(3), out=tmp_path / "plain", progress=False)
+    assert _jobs(out) == {(0, f): 20 for f in range(3)}
+
+
 def test_a_parameter_added_by_a_newer_version_at_its_default_resumes(tmp_path):
     """A store written before a parameter existed resumes if it is requested at its default."""
     import json

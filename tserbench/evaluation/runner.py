@@ -30,6 +30,7 @@ from tserbench import __version__
 from tserbench._io import atomic_write_json
 from tserbench._secrets import mask_secrets
 from tserbench.environment import environment
+from tserbench.evaluation._cv_object import SplitterOfObject, check_cv
 from tserbench.evaluation._engines import execute
 from tserbench.evaluation._job import JobResult, held_out_twin, run_job, selection_of
 from tserbench.evaluation._progress import Reporter
@@ -64,6 +65,13 @@ __all__ = [
 ]
 
 
+class _DefaultFolds(str):
+    """The default of ``folds``, told apart from a ``folds`` the caller gave (refused with ``cv``)."""
+
+
+_PREDEFINED = _DefaultFolds("predefined")
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
@@ -73,7 +81,8 @@ def run_benchmark(
     models,
     *,
     variant: str = "full",
-    folds: str | None = "predefined",
+    folds: str | None = _PREDEFINED,
+    cv=None,
     seed: int = 0,
     out: str | os.PathLike | None = None,
     n_jobs: int = 1,
@@ -105,6 +114,13 @@ def run_benchmark(
         resamples of it, :class:`~tserbench.evaluation.splitters.ArchiveResamples`;
         the estimator of resample ``r`` gets ``random_state=r``).  None: the
         dataset's folds if it has some, else ``"5x1"``.
+    cv : splitter object, optional
+        Instead of ``folds``: any object with ``split(X, y)``, e.g.
+        ``KFold(5, shuffle=True, random_state=0)``, ``RepeatedKFold`` or one of
+        :mod:`tserbench.evaluation.splitters`.  A shuffling splitter needs an
+        integer ``random_state`` (``seed`` does not seed it).  The store
+        records ``repr(cv)`` as the run's protocol, so resuming with another
+        splitter is refused.  Giving both ``folds`` and ``cv`` is refused.
     seed : int, default=0
         Seed of the fold shuffles and, through :func:`job_seed`, of every model.
     out : path, optional
@@ -145,7 +161,11 @@ def run_benchmark(
     """
     started = _now()
     t_start = time.perf_counter()
-    if folds is not None:
+    if cv is not None:
+        if folds is not _PREDEFINED:
+            raise ConfigError(f"give folds={folds!r} or cv={cv!r}, not both")
+        check_cv(cv)
+    elif folds is not None:
         parse_folds(folds)  # fail on a bad spec before loading anything
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
@@ -157,8 +177,11 @@ def run_benchmark(
     resolved = resolve_models(models, params)
     data = load_benchmark_data(dataset, variant=variant, dataset_params=dataset_params)
     resolved = apply_dataset_defaults(resolved, data.model_defaults, params or {})
-    splitter = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name),
-                             test_mask=data.test_mask)
+    if cv is not None:
+        splitter = SplitterOfObject(cv)
+    else:
+        splitter = make_splitter(str(folds) if folds is not None else None, folds=data.folds,
+                                 random_state=int(seed), dataset=repr(data.name), test_mask=data.test_mask)
     seed_by_repeat = bool(getattr(splitter, "seeds_estimator_by_repeat", False))
     splits = list(splitter.split_with_repeat(data.X, data.y))
 
