@@ -228,6 +228,34 @@ def test_cv_takes_a_splitter_object_records_it_and_refuses_another_on_resume(tmp
     assert _jobs(repeated) == {(r, f): 20 for r in range(2) for f in range(3)}
 
 
+def test_the_result_is_the_folder_with_its_table_and_leaderboard(tmp_path):
+    import os
+    from pathlib import Path
+
+    from tserbench.evaluation import BenchmarkResult
+
+    ds = PanelDataset()
+    result = run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="3x1", out=tmp_path / "o", progress=False)
+    # still the path it was: every use of the returned Path keeps working
+    assert isinstance(result, BenchmarkResult) and isinstance(result, Path)
+    assert result == tmp_path / "o" and os.fspath(result) == str(tmp_path / "o")
+    assert (result / "run.json").is_file() and ResultStore(result).read_run()["models"] == ["lin"]
+    assert result.store.read_run() == ResultStore(result).read_run()
+
+    table = result.to_frame()
+    lin = table[table["model"] == "lin"]
+    assert len(lin) == 1 and lin["n_folds"].item() == 3 and lin["protocol"].item() == "3x1"
+    assert np.isfinite(lin["val_rmse"].item()) and np.isfinite(lin["val_rmse_std"].item())
+
+    lb = result.leaderboard()  # in memory: nothing written
+    assert [r["model"] for r in lb.rows] == list(table["model"]) and not (result / "leaderboard").exists()
+    lb = result.leaderboard(tmp_path / "board", name="demo")
+    written = json.loads((tmp_path / "board" / "leaderboard.json").read_text())
+    assert written["name"] == "demo" and [r["model"] for r in written["rows"]] == [r["model"] for r in lb.rows]
+    assert (tmp_path / "board" / "leaderboard.csv").is_file()
+    assert "tserbench leaderboard" in written["generated_by"]
+
+
 def test_cv_refuses_folds_too_a_non_splitter_and_an_unseeded_shuffle(tmp_path):
     from sklearn.model_selection import GroupKFold, KFold, ShuffleSplit
 

@@ -42,6 +42,7 @@ from tserbench.evaluation.data import (
     load_benchmark_data,
     panel_settings,
 )
+from tserbench.evaluation.result import BenchmarkResult
 from tserbench.evaluation.splitters import make_splitter, parse_folds
 from tserbench.evaluation.store import ResultStore
 from tserbench.exceptions import ConfigError
@@ -54,6 +55,7 @@ from tserbench.regressors._registry import (
 
 __all__ = [
     "BenchmarkData",
+    "BenchmarkResult",
     "JobResult",
     "load_benchmark_data",
     "job_seed",
@@ -94,7 +96,7 @@ def run_benchmark(
     command: str | None = None,
     also_held_out: bool = False,
     checkpoint_every: int | None = 10,
-) -> Path:
+) -> BenchmarkResult:
     """Cross-validate ``models`` on ``dataset`` and write the result store.
 
     Parameters
@@ -156,8 +158,10 @@ def run_benchmark(
 
     Returns
     -------
-    pathlib.Path
-        The result folder.
+    BenchmarkResult
+        The result folder: a :class:`pathlib.Path` with
+        :meth:`~BenchmarkResult.to_frame` (the leaderboard table) and
+        :meth:`~BenchmarkResult.leaderboard`.
     """
     started = _now()
     t_start = time.perf_counter()
@@ -273,7 +277,7 @@ def run_benchmark(
         run["finished"] = _now()
         run["wall_seconds"] = float(run.get("wall_seconds") or 0.0) + (time.perf_counter() - t_start)
         atomic_write_json(store.run_path, run)
-    return out
+    return BenchmarkResult(out)
 
 
 def _result_folder(out, dataset: str) -> Path:
