@@ -367,20 +367,35 @@ def test_store_write_job_is_atomic_and_ordered(tmp_path):
 # ---------------------------------------------------------------------------
 def test_params_spec(tmp_path):
     from tserbench.evaluation._cli import load_params_spec
+    from tserbench.tuning import load_params
 
     assert load_params_spec(None, ["gru"]) == {}
     assert load_params_spec('{"gru": {"n_epochs": 2}, "fcn": {}}', ["gru"]) == {"gru": {"n_epochs": 2}}
     spec = tmp_path / "best.json"
     spec.write_text('{"gru": {"units": [8, 4, 2]}}')
-    assert load_params_spec(str(spec), ["gru", "lstm"]) == {"gru": {"units": [8, 4, 2]}}
+    # one reader for every JSON source (as tuning.load_params reads it): lists come back as tuples
+    assert load_params_spec(str(spec), ["gru", "lstm"]) == {"gru": {"units": (8, 4, 2)}}
+    assert load_params_spec(str(spec), ["gru"]) == load_params(spec)
+    assert load_params_spec('{"gru": {"units": [8, 4]}}', ["gru"]) == {"gru": {"units": (8, 4)}}
     (tmp_path / "run" / "gru").mkdir(parents=True)
-    (tmp_path / "run" / "gru" / "params.json").write_text('{"n_epochs": 7}')
-    assert load_params_spec(str(tmp_path / "run"), ["gru"]) == {"gru": {"n_epochs": 7}}
+    (tmp_path / "run" / "gru" / "params.json").write_text('{"n_epochs": 7, "units": [3]}')
+    assert load_params_spec(str(tmp_path / "run"), ["gru"]) == {"gru": {"n_epochs": 7, "units": (3,)}}
     with pytest.raises(ConfigError, match="no such file"):
         load_params_spec(str(tmp_path / "nope.json"), ["gru"])
     spec.write_text("[1, 2]")
     with pytest.raises(ConfigError, match="expected"):
         load_params_spec(str(spec), ["gru"])
+    with pytest.raises(ConfigError, match="expected"):
+        load_params(spec)
+    spec.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ConfigError, match="not a text file"):
+        load_params(spec)
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_params_spec('{"gru": ', ["gru"])
+    (tmp_path / "run" / "gru" / "params.json").write_text("[7]")
+    with pytest.raises(ConfigError, match="expected a JSON object"):
+        load_params_spec(str(tmp_path / "run"), ["gru"])
+    (tmp_path / "run" / "gru" / "params.json").write_text('{"n_epochs": 7}')
     with pytest.raises(ConfigError, match="no <model>/params.json"):
         load_params_spec(str(tmp_path / "run"), ["fcn"])
     # a key that names no model is a typo, not another run's model: refused, with the likely name
