@@ -195,6 +195,88 @@ def test_a_different_run_in_the_same_folder_is_refused(tmp_path):
         run_benchmark(ds, [("lin", NoisyLinearRegressor(noise=0.3))], folds="3x1", out=out, progress=False)
 
 
+def _jobs(out, model="lin"):
+    return {(j["repeat"], j["fold"]): j["n_val"] for j in ResultStore(out).read_jobs(model)}
+
+
+def test_cv_takes_a_splitter_object_records_it_and_refuses_another_on_resume(tmp_path):
+    from sklearn.model_selection import KFold, RepeatedKFold
+
+    from tserbench.evaluation.splitters import RepeatedStratifiedRegressionKFold
+    from tserbench.leaderboard import collect
+
+    ds, lin = PanelDataset(), [("lin", NoisyLinearRegressor())]
+    # our own splitter as an object makes the jobs of the matching folds string
+    by_name = run_benchmark(ds, lin, folds="3x2", seed=4, out=tmp_path / "name", progress=False)
+    by_object = run_benchmark(ds, lin, cv=RepeatedStratifiedRegressionKFold(3, 2, random_state=4), seed=4,
+                              out=tmp_path / "object", progress=False)
+    assert _metrics(by_object, "lin") == _metrics(by_name, "lin")
+
+    kfold = KFold(5, shuffle=True, random_state=0)
+    out = run_benchmark(ds, lin, cv=kfold, out=tmp_path / "kfold", progress=False)
+    assert ResultStore(out).read_run()["protocol"] == "KFold(n_splits=5, random_state=0, shuffle=True)"
+    assert _jobs(out) == {(0, f): 12 for f in range(5)}
+    assert [r["model"] for r in collect(out).rows if r["kind"] == "harness"] == ["lin"]
+    run_benchmark(ds, lin, cv=KFold(5, shuffle=True, random_state=0), out=out, progress=False)  # same: resumes
+    with pytest.raises(ConfigError, match="protocol: 'KFold.*random_state=0.*there, 'KFold.*random_state=1"):
+        run_benchmark(ds, lin, cv=KFold(5, shuffle=True, random_state=1), out=out, progress=False)
+    with pytest.raises(ConfigError, match="protocol"):
+        run_benchmark(ds, lin, folds="5x1", out=out, progress=False)
+
+    repeated = run_benchmark(ds, lin, cv=RepeatedKFold(n_splits=3, n_repeats=2, random_state=0),
+                             out=tmp_path / "repeated", progress=False)
+    assert _jobs(repeated) == {(r, f): 20 for r in range(2) for f in range(3)}
+
+
+def test_the_result_is_the_folder_with_its_table_and_leaderboard(tmp_path):
+    import os
+    from pathlib import Path
+
+    from tserbench.evaluation import BenchmarkResult
+
+    ds = PanelDataset()
+    result = run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="3x1", out=tmp_path / "o", progress=False)
+    # still the path it was: every use of the returned Path keeps working
+    assert isinstance(result, BenchmarkResult) and isinstance(result, Path)
+    assert result == tmp_path / "o" and os.fspath(result) == str(tmp_path / "o")
+    assert (result / "run.json").is_file() and ResultStore(result).read_run()["models"] == ["lin"]
+    assert result.store.read_run() == ResultStore(result).read_run()
+
+    table = result.to_frame()
+    lin = table[table["model"] == "lin"]
+    assert len(lin) == 1 and lin["n_folds"].item() == 3 and lin["protocol"].item() == "3x1"
+    assert np.isfinite(lin["val_rmse"].item()) and np.isfinite(lin["val_rmse_std"].item())
+
+    lb = result.leaderboard()  # in memory: nothing written
+    assert [r["model"] for r in lb.rows] == list(table["model"]) and not (result / "leaderboard").exists()
+    lb = result.leaderboard(tmp_path / "board", name="demo")
+    written = json.loads((tmp_path / "board" / "leaderboard.json").read_text())
+    assert written["name"] == "demo" and [r["model"] for r in written["rows"]] == [r["model"] for r in lb.rows]
+    assert (tmp_path / "board" / "leaderboard.csv").is_file()
+    assert "tserbench leaderboard" in written["generated_by"]
+
+
+def test_cv_refuses_folds_too_a_non_splitter_and_an_unseeded_shuffle(tmp_path):
+    from sklearn.model_selection import GroupKFold, KFold, ShuffleSplit
+
+    ds, lin = PanelDataset(), [("lin", NoisyLinearRegressor())]
+    with pytest.raises(ConfigError, match="not both"):
+        run_benchmark(ds, lin, folds="3x1", cv=KFold(3), out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="not both"):
+        run_benchmark(ds, lin, folds="predefined", cv=KFold(3), out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="splitter object"):
+        run_benchmark(ds, lin, cv="3x1", out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="integer random_state"):
+        run_benchmark(ds, lin, cv=KFold(3, shuffle=True), out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="integer random_state"):
+        run_benchmark(ds, lin, cv=ShuffleSplit(3), out=tmp_path / "o", progress=False)
+    with pytest.raises(ConfigError, match="cannot split"):
+        run_benchmark(ds, lin, cv=GroupKFold(3), out=tmp_path / "o", progress=False)
+    # KFold without shuffling is deterministic: no random_state needed
+    out = run_benchmark(ds, lin, cv=KFold(3), out=tmp_path / "plain", progress=False)
+    assert _jobs(out) == {(0, f): 20 for f in range(3)}
+
+
 def test_a_parameter_added_by_a_newer_version_at_its_default_resumes(tmp_path):
     """A store written before a parameter existed resumes if it is requested at its default."""
     import json
@@ -285,20 +367,35 @@ def test_store_write_job_is_atomic_and_ordered(tmp_path):
 # ---------------------------------------------------------------------------
 def test_params_spec(tmp_path):
     from tserbench.evaluation._cli import load_params_spec
+    from tserbench.tuning import load_params
 
     assert load_params_spec(None, ["gru"]) == {}
     assert load_params_spec('{"gru": {"n_epochs": 2}, "fcn": {}}', ["gru"]) == {"gru": {"n_epochs": 2}}
     spec = tmp_path / "best.json"
     spec.write_text('{"gru": {"units": [8, 4, 2]}}')
-    assert load_params_spec(str(spec), ["gru", "lstm"]) == {"gru": {"units": [8, 4, 2]}}
+    # one reader for every JSON source (as tuning.load_params reads it): lists come back as tuples
+    assert load_params_spec(str(spec), ["gru", "lstm"]) == {"gru": {"units": (8, 4, 2)}}
+    assert load_params_spec(str(spec), ["gru"]) == load_params(spec)
+    assert load_params_spec('{"gru": {"units": [8, 4]}}', ["gru"]) == {"gru": {"units": (8, 4)}}
     (tmp_path / "run" / "gru").mkdir(parents=True)
-    (tmp_path / "run" / "gru" / "params.json").write_text('{"n_epochs": 7}')
-    assert load_params_spec(str(tmp_path / "run"), ["gru"]) == {"gru": {"n_epochs": 7}}
+    (tmp_path / "run" / "gru" / "params.json").write_text('{"n_epochs": 7, "units": [3]}')
+    assert load_params_spec(str(tmp_path / "run"), ["gru"]) == {"gru": {"n_epochs": 7, "units": (3,)}}
     with pytest.raises(ConfigError, match="no such file"):
         load_params_spec(str(tmp_path / "nope.json"), ["gru"])
     spec.write_text("[1, 2]")
     with pytest.raises(ConfigError, match="expected"):
         load_params_spec(str(spec), ["gru"])
+    with pytest.raises(ConfigError, match="expected"):
+        load_params(spec)
+    spec.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ConfigError, match="not a text file"):
+        load_params(spec)
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_params_spec('{"gru": ', ["gru"])
+    (tmp_path / "run" / "gru" / "params.json").write_text("[7]")
+    with pytest.raises(ConfigError, match="expected a JSON object"):
+        load_params_spec(str(tmp_path / "run"), ["gru"])
+    (tmp_path / "run" / "gru" / "params.json").write_text('{"n_epochs": 7}')
     with pytest.raises(ConfigError, match="no <model>/params.json"):
         load_params_spec(str(tmp_path / "run"), ["fcn"])
     # a key that names no model is a typo, not another run's model: refused, with the likely name

@@ -170,6 +170,35 @@ def test_worker_waits_for_a_silent_last_trial_then_reruns_it(tmp_path):
     assert trials[3].params == trials[2].params
 
 
+def test_tune_takes_optuna_sampler_pruner_and_storage_objects(tmp_path):
+    """As ``optuna.create_study``: objects are used as given and each trial records what it ran under."""
+    sampler = optuna.samplers.RandomSampler(seed=0)
+    storage = optuna.storages.InMemoryStorage()
+    study = _tune(storage, 2, sampler=sampler, pruner=optuna.pruners.NopPruner())
+    assert study.sampler is sampler and isinstance(study.pruner, optuna.pruners.NopPruner)
+    assert _states(study) == {"COMPLETE": 2}
+    assert {(t.user_attrs["sampler"], t.user_attrs["pruner"]) for t in study.trials} == {
+        ("RandomSampler", "NopPruner")
+    }
+    # the same in-memory storage resumes the study; best_params reads it from the object
+    study = _tune(storage, 3, sampler=optuna.samplers.RandomSampler(seed=1), pruner=optuna.pruners.NopPruner())
+    assert _states(study) == {"COMPLETE": 3}
+    assert export_params(storage, "t", tmp_path / "p.json").exists()
+    # an RDB storage object built by the caller; names are recorded as given
+    rdb = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'rdb.db'}")
+    study = _tune(rdb, 1, sampler="random", pruner="none")
+    assert study.trials[0].user_attrs["sampler"] == "random" and study.trials[0].user_attrs["pruner"] == "none"
+
+
+def test_tune_refuses_a_sampler_that_is_neither_name_nor_object(tmp_path):
+    with pytest.raises(ConfigError, match="sampler must be a name"):
+        _tune(optuna.storages.InMemoryStorage(), 1, sampler=3)
+    with pytest.raises(ConfigError, match="unknown pruner"):
+        _tune(optuna.storages.InMemoryStorage(), 1, pruner=object())
+    with pytest.raises(ConfigError, match="storage must be"):
+        _tune(3, 1)
+
+
 def test_resuming_with_other_settings_is_refused(tmp_path):
     storage = f"sqlite:///{tmp_path / 'optuna.db'}"
     _tune(storage, 1, pruner="none")

@@ -6,6 +6,7 @@ Importing this package does not import TensorFlow or dask.
 import importlib
 
 __all__ = [
+    "BenchmarkResult",
     "METRICS",
     "PredictionError",
     "PredefinedFolds",
@@ -21,6 +22,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "BenchmarkResult": "tserbench.evaluation.result",
     "METRICS": "tserbench.evaluation.metrics",
     "PredictionError": "tserbench.evaluation.metrics",
     "score": "tserbench.evaluation.metrics",

@@ -120,7 +120,9 @@ def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
         A JSON file, inline JSON (starting with ``{``), an earlier result
         folder, ``preset:NAME`` (:mod:`tserbench.regressors.presets`, e.g.
         ``preset:paper``), or ``STORAGE_URL:STUDY`` of a ``tserbench tune``
-        study (read with :func:`tserbench.tuning.load_params`).
+        study (read with :func:`tserbench.tuning.load_params`).  Every
+        JSON source is read by :func:`tserbench.tuning.parse_params`:
+        list values are given back as tuples.
     models : list of str
         Models of the run; entries for other models are ignored (a file may
         hold the tuned parameters of many models).
@@ -135,51 +137,28 @@ def load_params_spec(spec: str | None, models: list[str]) -> dict[str, dict]:
         from tserbench.regressors.presets import preset_params
 
         return preset_params(spec.split(":", 1)[1], models)
+    from tserbench.tuning import load_params, parse_params, read_params_file
+
     path = Path(spec)
     if spec.lstrip().startswith("{"):
-        source, text = "--params-from", spec
+        source, obj = "--params-from", parse_params(spec, "--params-from")
     elif path.is_dir():
         found = {}
         for model in models:
             pfile = path / model / "params.json"
             if pfile.exists():
-                found[model] = _read_json(pfile)
+                found.update(read_params_file(pfile, model=model))
         if not found:
             raise ConfigError(f"{path}: no <model>/params.json for any of {', '.join(models)}")
         return found
     elif path.is_file():
-        source, text = str(path), _read_text(path)
+        source, obj = str(path), read_params_file(path)
     elif "://" in spec:  # STORAGE_URL:STUDY, the best trial of a `tserbench tune` study
-        from tserbench.tuning import load_params
-
-        return {m: dict(p) for m, p in load_params(spec).items() if m in models}
+        return {m: p for m, p in load_params(spec).items() if m in models}
     else:
         raise ConfigError(f"--params-from {spec!r}: no such file or folder")
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{source}: not valid JSON ({exc})") from exc
-    if not isinstance(obj, dict) or not all(isinstance(v, dict) for v in obj.values()):
-        raise ConfigError(f"{source}: expected {{model: {{param: value}}}}")
     _check_params_keys(obj, models, source)
     return {m: obj[m] for m in models if m in obj}
-
-
-def _read_text(path: Path) -> str:
-    """A parameter file's text; a binary or unreadable file is a one-line error naming it."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a text file (expected JSON {{model: {{param: value}}}})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
 
 
 def _check_params_keys(obj: dict, models: list[str], source: str) -> None:

@@ -30,6 +30,7 @@ from tserbench import __version__
 from tserbench._io import atomic_write_json
 from tserbench._secrets import mask_secrets
 from tserbench.environment import environment
+from tserbench.evaluation._cv_object import SplitterOfObject, check_cv
 from tserbench.evaluation._engines import execute
 from tserbench.evaluation._job import JobResult, held_out_twin, run_job, selection_of
 from tserbench.evaluation._progress import Reporter
@@ -41,6 +42,7 @@ from tserbench.evaluation.data import (
     load_benchmark_data,
     panel_settings,
 )
+from tserbench.evaluation.result import BenchmarkResult
 from tserbench.evaluation.splitters import make_splitter, parse_folds
 from tserbench.evaluation.store import ResultStore
 from tserbench.exceptions import ConfigError
@@ -53,6 +55,7 @@ from tserbench.regressors._registry import (
 
 __all__ = [
     "BenchmarkData",
+    "BenchmarkResult",
     "JobResult",
     "load_benchmark_data",
     "job_seed",
@@ -64,6 +67,13 @@ __all__ = [
 ]
 
 
+class _DefaultFolds(str):
+    """The default of ``folds``, told apart from a ``folds`` the caller gave (refused with ``cv``)."""
+
+
+_PREDEFINED = _DefaultFolds("predefined")
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
@@ -73,7 +83,8 @@ def run_benchmark(
     models,
     *,
     variant: str = "full",
-    folds: str | None = "predefined",
+    folds: str | None = _PREDEFINED,
+    cv=None,
     seed: int = 0,
     out: str | os.PathLike | None = None,
     n_jobs: int = 1,
@@ -85,7 +96,7 @@ def run_benchmark(
     command: str | None = None,
     also_held_out: bool = False,
     checkpoint_every: int | None = 10,
-) -> Path:
+) -> BenchmarkResult:
     """Cross-validate ``models`` on ``dataset`` and write the result store.
 
     Parameters
@@ -105,6 +116,13 @@ def run_benchmark(
         resamples of it, :class:`~tserbench.evaluation.splitters.ArchiveResamples`;
         the estimator of resample ``r`` gets ``random_state=r``).  None: the
         dataset's folds if it has some, else ``"5x1"``.
+    cv : splitter object, optional
+        Instead of ``folds``: any object with ``split(X, y)``, e.g.
+        ``KFold(5, shuffle=True, random_state=0)``, ``RepeatedKFold`` or one of
+        :mod:`tserbench.evaluation.splitters`.  A shuffling splitter needs an
+        integer ``random_state`` (``seed`` does not seed it).  The store
+        records ``repr(cv)`` as the run's protocol, so resuming with another
+        splitter is refused.  Giving both ``folds`` and ``cv`` is refused.
     seed : int, default=0
         Seed of the fold shuffles and, through :func:`job_seed`, of every model.
     out : path, optional
@@ -140,12 +158,18 @@ def run_benchmark(
 
     Returns
     -------
-    pathlib.Path
-        The result folder.
+    BenchmarkResult
+        The result folder: a :class:`pathlib.Path` with
+        :meth:`~BenchmarkResult.to_frame` (the leaderboard table) and
+        :meth:`~BenchmarkResult.leaderboard`.
     """
     started = _now()
     t_start = time.perf_counter()
-    if folds is not None:
+    if cv is not None:
+        if folds is not _PREDEFINED:
+            raise ConfigError(f"give folds={folds!r} or cv={cv!r}, not both")
+        check_cv(cv)
+    elif folds is not None:
         parse_folds(folds)  # fail on a bad spec before loading anything
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
@@ -157,8 +181,11 @@ def run_benchmark(
     resolved = resolve_models(models, params)
     data = load_benchmark_data(dataset, variant=variant, dataset_params=dataset_params)
     resolved = apply_dataset_defaults(resolved, data.model_defaults, params or {})
-    splitter = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name),
-                             test_mask=data.test_mask)
+    if cv is not None:
+        splitter = SplitterOfObject(cv)
+    else:
+        splitter = make_splitter(str(folds) if folds is not None else None, folds=data.folds,
+                                 random_state=int(seed), dataset=repr(data.name), test_mask=data.test_mask)
     seed_by_repeat = bool(getattr(splitter, "seeds_estimator_by_repeat", False))
     splits = list(splitter.split_with_repeat(data.X, data.y))
 
@@ -250,7 +277,7 @@ def run_benchmark(
         run["finished"] = _now()
         run["wall_seconds"] = float(run.get("wall_seconds") or 0.0) + (time.perf_counter() - t_start)
         atomic_write_json(store.run_path, run)
-    return out
+    return BenchmarkResult(out)
 
 
 def _result_folder(out, dataset: str) -> Path:

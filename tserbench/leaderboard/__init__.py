@@ -4,6 +4,10 @@ Public API
 ----------
 build_leaderboard(results_dir, out_dir, *, name=None) -> Path
     Aggregate a result store and write ``leaderboard.{md,csv,json,html}`` and ``oof/<model>.csv``.
+collect(results_dir, *, data_home=None) -> Leaderboard
+    Aggregate without writing; ``write_leaderboard(lb, out_dir)`` writes its files.
+to_frame(lb) -> pandas.DataFrame
+    One flat row per leaderboard row (the table of ``leaderboard.csv``).
 check_against_reference(reference, current, *, tolerance=0.01, metrics=("rmse", "mae", "r2"), strict=False)
     Compare the harness rows of a result store or leaderboard against a reference leaderboard.
 
@@ -13,11 +17,13 @@ Ranking across datasets (``tserbench rank``): :mod:`tserbench.leaderboard.rankin
 
 import importlib
 
-__all__ = ["build_leaderboard", "collect", "check_against_reference", "CheckResult"]
+__all__ = ["build_leaderboard", "collect", "write_leaderboard", "to_frame", "check_against_reference", "CheckResult"]
 
 _LAZY = {
     "build_leaderboard": "tserbench.leaderboard._build",
     "collect": "tserbench.leaderboard._build",
+    "write_leaderboard": "tserbench.leaderboard._build",
+    "to_frame": "tserbench.leaderboard._render",
     "check_against_reference": "tserbench.leaderboard.check",
     "CheckResult": "tserbench.leaderboard.check",
 }

@@ -25,7 +25,7 @@ from tserbench.leaderboard._results import (
 from tserbench.leaderboard._rows import environments_of, harness_row
 from tserbench.leaderboard._vocabulary import headline, vocabulary
 
-__all__ = ["Leaderboard", "build_leaderboard", "collect"]
+__all__ = ["Leaderboard", "build_leaderboard", "collect", "write_leaderboard"]
 
 
 @dataclass
@@ -312,11 +312,33 @@ def build_leaderboard(results_dir, out_dir: str | Path, *, name: str | None = No
         The path of ``leaderboard.json``.
     """
     from tserbench._secrets import mask_secrets
-    from tserbench.leaderboard import _render
 
     out_dir = Path(out_dir)
     generated_by = mask_secrets(generated_by or _equivalent_command(results_dir, out_dir, name))
-    lb = collect(results_dir, data_home=data_home, generated_by=generated_by)
+    return write_leaderboard(collect(results_dir, data_home=data_home, generated_by=generated_by), out_dir, name=name)
+
+
+def write_leaderboard(lb: Leaderboard, out_dir: str | Path, *, name: str | None = None) -> Path:
+    """Write the files of :func:`build_leaderboard` for a leaderboard :func:`collect` made.
+
+    Parameters
+    ----------
+    lb : Leaderboard
+        As :func:`collect` returns it; its ``doc["name"]`` is set here.
+    out_dir : str or Path
+        Destination folder, created if needed.
+    name : str, optional
+        Title of the leaderboard (default: the name of ``out_dir``, or the
+        dataset when the folder is the runner's ``OUT/leaderboard``).
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``leaderboard.json``.
+    """
+    from tserbench.leaderboard import _render
+
+    out_dir = Path(out_dir)
     # default name: the folder (leaderboard/<name>/), or the dataset when the
     # folder is the runner's generic OUT/leaderboard
     folder = out_dir.resolve().name

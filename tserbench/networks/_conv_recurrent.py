@@ -10,7 +10,7 @@ From M24's code (github.com/LorenzoMonti/metallicity_rrls,
 convolutions with ``padding="same"`` and no regularisers; recurrent layers
 with ``kernel_regularizer=L1L2(0, 2e-6)`` and
 ``recurrent_regularizer=L1L2(2e-6, 0)``.  The unit counts (8, 4) are taken
-from that code (the task notes give only the layer pattern).
+from that code.
 
 Conv1D layers do not propagate Keras masks, so these networks take
 equal-length input only.

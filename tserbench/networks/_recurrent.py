@@ -18,9 +18,10 @@ SimpleRNN/LSTM layer without regularisers, dropout schedule or masking.
 
 The bidirectional nets: M24's code for them changed between commits (2 x 16
 units at c40fcda; 20/16/16 at e682447, where the BiGRU's last layer returns
-sequences and the BiLSTM's last layer is a GRU -- evident slips).  We follow
-the task notes, "as LSTM/GRU with Bidirectional layers" (20/16/8, dropout
-0.2/0.2/0.1), with the regularisers of M24's bidirectional code (L1 on both).
+sequences and the BiLSTM's last layer is a GRU -- evident slips).  We build
+them as the unidirectional LSTM/GRU with each layer wrapped in Bidirectional
+(20/16/8, dropout 0.2/0.2/0.1), with the regularisers of M24's bidirectional
+code (L1 on both).
 
 DG22's best G-band model ``bilstm2p`` is read from its published graph
 (github.com/idekany/rrl_feh_nn @3141888, ``results_g/best_model_g/model.json``):

@@ -1,10 +1,10 @@
 """ResNet for time series (Wang et al. 2017), minus the head, with configurable filters.
 
 Why not ``sktime.networks.resnet.ResNetNetwork``: it hard-codes the
-dl-4-tsc filter counts 64/128/128 (as does M24's ``resnet.py``), while the
-task notes (M24 section 4.2) specify 64 filters in every block.  This class
-builds the same graph as sktime's / dl-4-tsc's with ``n_filters`` as a
-parameter: default (64, 64, 64) per the notes; ``n_filters=(64, 128, 128)``
+dl-4-tsc filter counts 64/128/128 (as does M24's ``resnet.py``), while M24's
+paper (section 4.2) specifies 64 filters in every block.  This class builds
+the same graph as sktime's / dl-4-tsc's with ``n_filters`` as a parameter:
+default (64, 64, 64) as the paper says; ``n_filters=(64, 128, 128)``
 reproduces M24's code and sktime exactly.
 
 Each block: Conv1D(k1) -> BN -> ReLU -> Conv1D(k2) -> BN -> ReLU -> Conv1D(k3)

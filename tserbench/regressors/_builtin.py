@@ -167,7 +167,7 @@ BUILTIN: tuple[ModelInfo, ...] = (
         module="sktime.regression.kernel_based",
         archive="ROCKET",
     ),
-    # An additional named model (issue 6), not one of the paper's: the mean of
+    # An additional named model, not one of the paper's: the mean of
     # the two best classical rows of the committed DG22 leaderboard.  sktime
     # has no averaging ensemble for regressors, hence tserbench's MeanRegressor.
     _info(

@@ -3,7 +3,8 @@
 sktime's network already is M24's architecture (filters 128/256/128, kernels
 8/5/3, BN + ReLU, global average pooling).  M24's ``fcn.py`` additionally puts
 an L2 2e-6 penalty on the convolution kernels and biases; sktime's network has
-no regulariser option and the task notes do not list one, so it is left out.
+no regulariser option, so the penalty is left out and the network is
+sktime's as it is.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """M24's ResNet regressor (equal-length input only).
 
-Uses :class:`tserbench.networks.ResNetNetwork` (64 filters per block, as the
-task notes specify; ``n_filters=(64, 128, 128)`` gives M24's code / sktime).
+Uses :class:`tserbench.networks.ResNetNetwork` (64 filters per block, as M24's
+paper specifies in section 4.2; ``n_filters=(64, 128, 128)`` gives M24's code
+/ sktime).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ __all__ = [
     "best_params",
     "export_params",
     "load_params",
+    "parse_params",
+    "read_params_file",
 ]
 
 _LAZY = {
@@ -31,6 +33,8 @@ _LAZY = {
     "best_params": "tserbench.tuning.params",
     "export_params": "tserbench.tuning.params",
     "load_params": "tserbench.tuning.params",
+    "parse_params": "tserbench.tuning.params",
+    "read_params_file": "tserbench.tuning.params",
 }
 
 

@@ -1,23 +1,107 @@
-"""A study's tuned parameters: the best trial as ``{model: params}``, exported or read back."""
+"""A study's tuned parameters: the best trial as ``{model: params}``, exported or read back.
+
+:func:`read_params_file` and :func:`parse_params` are the one reader of
+``{model: {param: value}}`` JSON, for :func:`load_params` and for
+``tserbench run --params-from``: JSON has no tuples, so list values (layer
+sizes such as ``units``) are given back as tuples, the type the regressors'
+defaults have.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tserbench._secrets import mask_secrets
 from tserbench.exceptions import ConfigError
 from tserbench.tuning.storages import _optuna, make_storage
 
-__all__ = ["CONFIG_ATTR", "best_params", "export_params", "load_params"]
+if TYPE_CHECKING:
+    from optuna.storages import BaseStorage
+
+__all__ = ["CONFIG_ATTR", "best_params", "export_params", "load_params", "parse_params", "read_params_file"]
 
 #: the study user attribute holding what a study made by :func:`~tserbench.tuning.study.tune` tunes
 CONFIG_ATTR = "tserbench"
 
 
-def _load_study(storage: str, study_name: str):
+def _as_tuples(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+
+
+def _read_text(path: Path) -> str:
+    """A parameter file's text; a missing, binary or unreadable file is a one-line error naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such params file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (expected JSON {{model: {{param: value}}}})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+
+
+def _json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{source}: not valid JSON ({exc})") from None
+
+
+def parse_params(text: str, source: str = "params") -> dict[str, dict[str, Any]]:
+    """Parse ``{model: {param: value}}`` JSON text; list values become tuples.
+
+    Parameters
+    ----------
+    text : str
+        The JSON text.
+    source : str, default="params"
+        Where it comes from (a file name, ``--params-from``), for the error message.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ConfigError
+        If the text is not JSON or not an object of objects.
+    """
+    raw = _json(text, source)
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise ConfigError(f"{source}: expected a JSON object {{model: {{param: value}}}}")
+    return {model: _as_tuples(p) for model, p in raw.items()}
+
+
+def read_params_file(path: str | os.PathLike, *, model: str | None = None) -> dict[str, dict[str, Any]]:
+    """Read a params JSON file as ``{model: params}``; list values become tuples.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``{model: {param: value}}`` file (as :func:`export_params` writes
+        it), or with ``model`` a ``{param: value}`` file (a result store's
+        ``<model>/params.json``).
+    model : str, optional
+        The model that a ``{param: value}`` file belongs to.
+
+    Returns
+    -------
+    dict
+    """
+    path = Path(path)
+    text = _read_text(path)
+    if model is None:
+        return parse_params(text, str(path))
+    raw = _json(text, str(path))
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a JSON object {{param: value}}")
+    return {model: _as_tuples(raw)}
+
+
+def _load_study(storage: str | BaseStorage, study_name: str):
     optuna = _optuna()
     store = make_storage(storage, heartbeat_interval=None, must_exist=True)
     try:
@@ -53,7 +137,7 @@ def best_params(study) -> dict[str, dict[str, Any]]:
     return {config["model"]: {**fixed, **dict(trial.user_attrs["params"])}}
 
 
-def export_params(storage: str, study_name: str, path: str | os.PathLike) -> Path:
+def export_params(storage: str | BaseStorage, study_name: str, path: str | os.PathLike) -> Path:
     """Write the best parameters of a study as ``{model: params}`` JSON (atomically).
 
     The file is what ``tserbench run --params-from FILE`` reads (see :func:`load_params`).
@@ -82,23 +166,11 @@ def load_params(spec: str | os.PathLike) -> dict[str, dict[str, Any]]:
     spec = os.fspath(spec)
     path = Path(spec)
     if path.suffix == ".json" or (path.exists() and path.is_file()):
-        try:
-            raw = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such params file") from None
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: not valid JSON ({exc})") from None
-        if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
-            raise ConfigError(f"{path}: expected a JSON object {{model: {{param: value}}}}")
-        params = raw
-    else:
-        url, sep, study_name = spec.rpartition(":")
-        if not sep or "://" not in url or not study_name or "/" in study_name:
-            raise ConfigError(
-                f"params spec {mask_secrets(spec)!r}: expected a .json file or STORAGE_URL:STUDY "
-                "(e.g. sqlite:///tserbench-optuna.db:rrab-synthetic-gru-h0)"
-            )
-        params = best_params(_load_study(url, study_name))
-    return {
-        model: {k: tuple(v) if isinstance(v, list) else v for k, v in p.items()} for model, p in params.items()
-    }
+        return read_params_file(path)
+    url, sep, study_name = spec.rpartition(":")
+    if not sep or "://" not in url or not study_name or "/" in study_name:
+        raise ConfigError(
+            f"params spec {mask_secrets(spec)!r}: expected a .json file or STORAGE_URL:STUDY "
+            "(e.g. sqlite:///tserbench-optuna.db:rrab-synthetic-gru-h0)"
+        )
+    return {model: _as_tuples(p) for model, p in best_params(_load_study(url, study_name)).items()}

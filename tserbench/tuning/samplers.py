@@ -1,5 +1,8 @@
 """Samplers by name, seeded per trial so that workers never replay each other.
 
+:func:`make_sampler` also takes an Optuna sampler object, as
+``optuna.create_study`` does; an object is used as given (its own seed).
+
 Optuna seeds a sampler once per process.  Two workers started with the same
 seed at the same moment would then propose the same parameters, and a
 resumed worker would replay the samples of the run it resumes.
@@ -87,8 +90,25 @@ class PerTrialSeedSampler(BaseSampler):
         self._inner.reseed_rng()
 
 
-def make_sampler(name: str = "tpe", seed: int | None = None) -> BaseSampler:
-    """Optuna sampler by name (``"tpe"``, ``"random"``, ``"cmaes"``), seeded per trial."""
+def make_sampler(name: str | BaseSampler = "tpe", seed: int | None = None) -> BaseSampler:
+    """Optuna sampler by name (``"tpe"``, ``"random"``, ``"cmaes"``), seeded per trial.
+
+    Parameters
+    ----------
+    name : str or optuna.samplers.BaseSampler, default="tpe"
+        A name from :data:`SAMPLERS`, or a sampler object, which is returned
+        as it is (``seed`` does not reseed it).
+    seed : int or None
+        Base seed of :class:`PerTrialSeedSampler` for a named sampler.
+
+    Returns
+    -------
+    optuna.samplers.BaseSampler
+    """
+    if isinstance(name, BaseSampler):
+        return name
+    if not isinstance(name, str):
+        raise ConfigError(f"sampler must be a name ({', '.join(SAMPLERS)}) or an Optuna sampler, got {name!r}")
     try:
         factory = SAMPLERS[name]
     except KeyError:

@@ -13,7 +13,8 @@ shapes nobody uses.  :class:`Scale` keeps the published *shape* and tunes
 one factor (Optuna parameter ``<name>_scale``); the exact tuple the model received is stored in the
 trial's ``user_attrs["params"]``, which is what gets exported.
 
-The ranges bracket the M24/DG22 defaults (``docs/rrab-task.md``): learning
+The ranges bracket the defaults of M24's code and DG22's published models
+(see :mod:`tserbench.regressors.presets` and the network modules): learning
 rate 0.01 (Adam), batch 256, dropout 0.1-0.2, L1/L2 ~ 2e-6 to 5e-6.  Training
 budget parameters (``n_epochs``, ``patience``) are *not* searched: the harness
 fixes them (``fixed_params`` of :func:`tserbench.tuning.tune`).

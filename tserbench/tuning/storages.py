@@ -2,7 +2,10 @@
 
 :func:`make_storage` builds Optuna's ``RDBStorage`` with heartbeats and the
 retry of trials whose worker died, so that a user moves from one machine to
-a cluster by changing a URL, not code.
+a cluster by changing a URL, not code.  A storage object
+(``optuna.storages.InMemoryStorage()``, an ``RDBStorage`` or a
+``JournalStorage`` built by the caller) is used as given, as
+``optuna.create_study`` takes it.
 """
 
 from __future__ import annotations
@@ -10,11 +13,14 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tserbench._config import DEFAULT_STORAGE  # defined where `tserbench --help` reads it without Optuna
 from tserbench._secrets import mask_secrets
 from tserbench.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from optuna.storages import BaseStorage
 
 __all__ = ["DEFAULT_STORAGE", "make_storage"]
 
@@ -33,19 +39,21 @@ def _check_sqlite_exists(url: str) -> None:
 
 
 def make_storage(
-    url: str | None = None,
+    url: str | BaseStorage | None = None,
     *,
     heartbeat_interval: int | None = 60,
     grace_period: int | None = None,
     max_retry: int | None = 3,
     must_exist: bool = False,
-):
+) -> BaseStorage:
     """Build an Optuna ``RDBStorage`` with heartbeats and retry of dead trials.
 
     Parameters
     ----------
-    url : str, optional
-        SQLAlchemy URL; default :data:`DEFAULT_STORAGE`.
+    url : str or optuna.storages.BaseStorage, optional
+        SQLAlchemy URL; default :data:`DEFAULT_STORAGE`.  A storage object is
+        returned as it is (its own heartbeat settings apply; the options
+        below are then ignored).
     heartbeat_interval : int or None, default=60
         Seconds between heartbeats of a running trial; None disables crash recovery.
     grace_period : int, optional
@@ -58,9 +66,14 @@ def make_storage(
 
     Returns
     -------
-    optuna.storages.RDBStorage
+    optuna.storages.BaseStorage
+        An ``RDBStorage`` for a URL, else the object passed.
     """
     optuna = _optuna()
+    if isinstance(url, optuna.storages.BaseStorage):
+        return url
+    if url is not None and not isinstance(url, str):
+        raise ConfigError(f"storage must be an SQLAlchemy URL or an Optuna storage, got {type(url).__name__}")
     url = url or DEFAULT_STORAGE
     if must_exist:
         _check_sqlite_exists(url)

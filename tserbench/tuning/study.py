@@ -33,7 +33,7 @@ import socket
 import time
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tserbench.exceptions import ConfigError
 from tserbench.tuning.params import CONFIG_ATTR as _ATTR
@@ -41,6 +41,11 @@ from tserbench.tuning.params import best_params, export_params, load_params
 from tserbench.tuning.pruners import make_pruner
 from tserbench.tuning.samplers import make_sampler
 from tserbench.tuning.storages import DEFAULT_STORAGE, _optuna, make_storage
+
+if TYPE_CHECKING:
+    from optuna.pruners import BasePruner
+    from optuna.samplers import BaseSampler
+    from optuna.storages import BaseStorage
 
 __all__ = [
     "DEFAULT_STORAGE",
@@ -73,6 +78,11 @@ def _check_or_set_config(study, config: dict[str, Any]) -> None:
         )
 
 
+def _strategy_name(obj: Any) -> str:
+    """What a trial records of its sampler or pruner: the name given, or an object's class name."""
+    return obj if isinstance(obj, str) else type(obj).__name__
+
+
 def _count(trials, states) -> int:
     return sum(1 for t in trials if t.state.name in states)
 
@@ -96,11 +106,11 @@ def tune(
     model: str,
     *,
     n_trials: int,
-    storage: str | None = None,
+    storage: str | BaseStorage | None = None,
     study_name: str | None = None,
     timeout: float | None = None,
-    sampler: str = "tpe",
-    pruner: str = "median",
+    sampler: str | BaseSampler = "tpe",
+    pruner: str | BasePruner = "median",
     seed: int | None = 0,
     variant: str | None = "full",
     dataset_params: Mapping[str, Any] | None = None,
@@ -126,14 +136,23 @@ def tune(
     n_trials : int
         Trials the *study* must finish (COMPLETE or PRUNED), all workers together.
         Re-running after a crash continues up to the same total.
-    storage : str, optional
-        SQLAlchemy URL (default :data:`DEFAULT_STORAGE`: ``tserbench-optuna.db`` in the cwd).
+    storage : str or optuna.storages.BaseStorage, optional
+        SQLAlchemy URL (default :data:`DEFAULT_STORAGE`: ``tserbench-optuna.db`` in the cwd),
+        or a storage object (``optuna.storages.InMemoryStorage()``, an ``RDBStorage``
+        or ``JournalStorage`` of your own), used as given: its heartbeat settings
+        apply and ``heartbeat_interval``, ``grace_period``, ``max_retry`` are ignored.
     study_name : str, optional
         Default ``"<dataset>-<model>-h<holdout_fold>"``.  Must not contain ``':'``.
     timeout : float, optional
         Seconds after which this worker starts no new trial.
-    sampler, pruner : str
-        See :func:`make_sampler` and :func:`make_pruner`.
+    sampler : str or optuna.samplers.BaseSampler, default="tpe"
+        A name (see :func:`~tserbench.tuning.samplers.make_sampler`; seeded
+        per trial from ``seed``) or a sampler object, used as given with its
+        own seed.
+    pruner : str or optuna.pruners.BasePruner, default="median"
+        A name (see :func:`make_pruner`) or a pruner object, used as given.
+        Every trial records the sampler and pruner it ran under (the name, or
+        an object's class name) in its user attributes ``sampler`` and ``pruner``.
     seed : int or None, default=0
         Seeds the sampler (trial *k* samples from a stream seeded by
         ``(seed, k)``: one worker is reproducible, concurrent or resumed
@@ -223,6 +242,7 @@ def tune(
             timeout=timeout,
             sampler=sampler,
             pruner=make_pruner(pruner, n_steps=inner_splits),
+            used={"sampler": _strategy_name(sampler), "pruner": _strategy_name(pruner)},
             seed=seed,
             poll_interval=poll_interval,
             progress=progress,
@@ -231,7 +251,9 @@ def tune(
         optuna.logging.set_verbosity(verbosity)
 
 
-def _work(objective, *, study_name, storage, config, n_trials, timeout, sampler, pruner, seed, poll_interval, progress):
+def _work(
+    objective, *, study_name, storage, config, n_trials, timeout, sampler, pruner, used, seed, poll_interval, progress
+):
     """The worker loop of :func:`tune` (see the module docstring)."""
     optuna = _optuna()
     from optuna.study import MaxTrialsCallback
@@ -260,6 +282,8 @@ def _work(objective, *, study_name, storage, config, n_trials, timeout, sampler,
         current[:] = [trial.number]
         trial.set_user_attr("worker", worker_id)
         trial.set_user_attr("environment", worker_environment)
+        for key, name in used.items():  # workers of one study may use different strategies
+            trial.set_user_attr(key, name)
         _gate(study, trial, n_trials)
         value = objective(trial)
         _gate(study, trial, n_trials)  # a race at ask() time is caught before the result counts
