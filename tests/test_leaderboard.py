@@ -432,3 +432,23 @@ def test_the_folds_cell_shows_repeats():
     assert splits_cell({"n_folds": 5, "n_repeats": 2}) == "5×2"  # 10 jobs, not "5"
     assert splits_cell({"n_folds": 10, "n_repeats": 1}) == "10"
     assert splits_cell({"n_folds": 1, "n_repeats": 5}) == "5"  # resamples of one split
+
+
+def test_a_fold_collapsed_to_a_near_constant_prediction_is_flagged(tmp_path):
+    """A network stuck at the training mean can score a hair better than the mean predictor: flag it anyway."""
+    from tserbench.evaluation import ResultStore
+
+    res = make_fake_results(tmp_path / "res", models={"lstm": 0.1}, n_stars=80, n_folds=4, history=False)
+    store = ResultStore(res)
+    job = store.read_jobs("lstm")[0]
+    oof = store.read_oof("lstm")
+    part = oof[(oof["repeat"] == job["repeat"]) & (oof["fold"] == job["fold"])].copy()
+    # almost the mean, with a sliver of the right trend: R² a little above 0, spread 5 % of the targets'
+    part["y_pred"] = part["y_true"].mean() + 0.05 * (part["y_true"] - part["y_true"].mean())
+    store.write_job("lstm", job["repeat"], job["fold"], job, part)
+    row = next(r for r in collect(res).doc["rows"] if r["model"] == "lstm")
+    assert row["folds_collapsed"] == 1 and row["folds_worse_than_mean"] == 0
+    assert "1 of 4 folds collapsed to a near-constant prediction" in "; ".join(row["flags"])
+    from tserbench.leaderboard import _render
+
+    assert "collapsed 1/4" in _render.flag_cell(row)

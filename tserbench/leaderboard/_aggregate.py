@@ -207,7 +207,7 @@ def _mean_predictor_rmse(oof: pd.DataFrame) -> dict[tuple[int, int], float]:
 
 def row_flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None = None,
            splits: str = "folds") -> tuple[list[str], dict]:
-    """Warnings on a row: folds whose training hit the budget cap, folds no better than the mean predictor.
+    """Warnings on a row: folds whose training hit the budget cap, no better than the mean predictor, or collapsed.
 
     ``splits`` names the splits in the text ("folds", or "resamples" under the archive's protocols).
     """
@@ -222,9 +222,35 @@ def row_flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None =
         ref = recorded.get(key) if recorded.get(key) is not None else baseline.get(key)
         if ref is not None and rec["rmse"] >= ref:
             worse += 1
+    collapsed = _collapsed_folds(oof)
     flags = []
     if cap:
         flags.append(f"{cap} of {n} {splits} stopped at the budget cap (not converged)")
     if worse:
         flags.append(f"{worse} of {n} {splits} no better than predicting the training mean")
-    return flags, {"folds_at_cap": cap, "folds_worse_than_mean": worse}
+    if collapsed:
+        flags.append(f"{collapsed} of {n} {splits} collapsed to a near-constant prediction (the predictions' "
+                     f"spread below {COLLAPSE_RATIO:.0%} of the targets')")
+    return flags, {"folds_at_cap": cap, "folds_worse_than_mean": worse, "folds_collapsed": collapsed}
+
+
+#: A fold whose out-of-fold predictions vary by less than this fraction of its targets' standard
+#: deviation has collapsed to (nearly) one value, whatever its RMSE says.
+COLLAPSE_RATIO = 0.1
+
+
+def _collapsed_folds(oof: pd.DataFrame) -> int:
+    """How many (repeat, fold) splits of ``oof`` predict nearly one value (see :data:`COLLAPSE_RATIO`).
+
+    A network that has collapsed onto the training mean can still score just
+    above the mean predictor (R² of a few per cent), so the comparison with
+    the mean predictor alone misses it.
+    """
+    if oof is None or not len(oof) or not {"repeat", "fold", "y_true", "y_pred"} <= set(oof.columns):
+        return 0
+    n = 0
+    for _, part in oof.groupby(["repeat", "fold"]):
+        spread_true = float(np.std(part["y_true"].to_numpy()))
+        if len(part) > 1 and spread_true > 0 and float(np.std(part["y_pred"].to_numpy())) < COLLAPSE_RATIO * spread_true:
+            n += 1
+    return n

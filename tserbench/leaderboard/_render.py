@@ -126,6 +126,8 @@ def flag_cell(row: dict) -> str:
         parts.append(f"cap {row['folds_at_cap']}/{n}")
     if row.get("folds_worse_than_mean"):
         parts.append(f"≤ mean {row['folds_worse_than_mean']}/{n}")
+    if row.get("folds_collapsed"):
+        parts.append(f"collapsed {row['folds_collapsed']}/{n}")
     return "; ".join(parts)
 
 
