@@ -35,7 +35,7 @@ RANK = {
     "tuning": 6,
     "leaderboard": 7,
 }
-HELPERS = {"exceptions", "_config", "_io", "_tf", "environment", "_secrets", "_names"}
+HELPERS = {"exceptions", "_config", "_io", "_tf", "environment", "_secrets", "_names", "_lazy"}
 
 #: (importing module, imported module) pairs that run against the flow on purpose,
 #: each with the reason.

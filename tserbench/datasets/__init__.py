@@ -6,7 +6,7 @@ the command line's ``tserbench.datasets._cli``, does not pull in sktime.
 
 from __future__ import annotations
 
-import importlib
+from tserbench._lazy import lazy_exports
 
 _EXPORTS = {
     "RRabGaiaDG22": "tserbench.datasets._rrab",
@@ -30,15 +30,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str):
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'tserbench.datasets' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

@@ -3,7 +3,7 @@
 Importing this package does not import TensorFlow or dask.
 """
 
-import importlib
+from tserbench._lazy import lazy_exports
 
 __all__ = [
     "BenchmarkResult",
@@ -38,12 +38,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    """Import a public name on first use, so that ``tserbench --help`` imports no sklearn or pandas."""
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -15,7 +15,7 @@ Ranking across datasets (``tserbench rank``): :mod:`tserbench.leaderboard.rankin
 (``rank_table``, ``plot_critical_difference``) and ``_rank.build_ranking``.
 """
 
-import importlib
+from tserbench._lazy import lazy_exports
 
 __all__ = ["build_leaderboard", "collect", "write_leaderboard", "to_frame", "check_against_reference", "CheckResult"]
 
@@ -29,12 +29,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    """Import a public name on first use, so that ``tserbench --help`` imports no pandas or matplotlib."""
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

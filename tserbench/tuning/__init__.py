@@ -5,7 +5,7 @@ Importing this package does not import Optuna or TensorFlow.
 
 from __future__ import annotations
 
-import importlib
+from tserbench._lazy import lazy_exports
 
 __all__ = [
     "SEARCH_SPACES",
@@ -38,7 +38,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)
