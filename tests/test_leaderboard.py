@@ -427,7 +427,7 @@ def test_a_job_file_that_is_not_a_record_is_a_one_line_error(tmp_path, capsys, m
 
 
 def test_the_folds_cell_shows_repeats():
-    from tserbench.leaderboard._render import splits_cell
+    from tserbench.leaderboard._cells import splits_cell
 
     assert splits_cell({"n_folds": 5, "n_repeats": 2}) == "5×2"  # 10 jobs, not "5"
     assert splits_cell({"n_folds": 10, "n_repeats": 1}) == "10"
@@ -449,6 +449,6 @@ def test_a_fold_collapsed_to_a_near_constant_prediction_is_flagged(tmp_path):
     row = next(r for r in collect(res).doc["rows"] if r["model"] == "lstm")
     assert row["folds_collapsed"] == 1 and row["folds_worse_than_mean"] == 0
     assert "1 of 4 folds collapsed to a near-constant prediction" in "; ".join(row["flags"])
-    from tserbench.leaderboard import _render
+    from tserbench.leaderboard import _cells
 
-    assert "collapsed 1/4" in _render.flag_cell(row)
+    assert "collapsed 1/4" in _cells.flag_cell(row)

@@ -54,7 +54,7 @@ def test_rocket_on_covid3month_reproduces_the_published_resamples(tmp_path):
     assert pc["comparable"] and pc["n_folds"] == 2 and pc["rmse"]["mean_diff"] == 0.0
     assert pc["rmse"]["wilcoxon_p"] is None and pc["rmse"]["n_better"] == 0  # equal within 1e-6: no test on noise
     assert pc["spread"]["within"] is True and by["rocket"]["archive_same_regressor"] == "ROCKET (published)"
-    from tserbench.leaderboard._render import archive_cells
+    from tserbench.leaderboard._cells import archive_cells
 
     shown = [c[1] for c in archive_cells(doc)]
     assert shown[0] == "ROCKET (published) — same regressor" and shown[1].endswith("— best published")

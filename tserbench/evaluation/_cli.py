@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import shlex
-import sys
 from pathlib import Path
 
 from tserbench.exceptions import ConfigError
@@ -205,9 +204,7 @@ def _command_line(args: argparse.Namespace, models: list[str]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tserbench.evaluation.metrics import summarise
     from tserbench.evaluation.runner import run_benchmark
-    from tserbench.evaluation.store import ResultStore
 
     if args.models is None:
         args.models = DEFAULT_MODELS
@@ -236,26 +233,32 @@ def _run(args: argparse.Namespace) -> int:
         also_held_out=args.also_held_out,
         checkpoint_every=args.checkpoint_every or None,
     )
-    store = ResultStore(out)
-    if not args.quiet:
-        print(f"\nresults: {out}  (validation: mean ± sample SD over folds and repeats; the leaderboard's "
-              "headline is the pooled out-of-fold value)")
-        for model in models:
-            val = summarise(store.read_jobs(model)).get("val", {})
-            cells = [f"{k.upper()} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in val.items() if k in ("rmse", "mae", "r2")]
-            print(f"  {model:<16} " + "   ".join(cells))
+    from tserbench.leaderboard import collect, write_leaderboard
+
+    lb = collect(out)  # the run's own rows, scored as the leaderboard scores them
     if not args.no_leaderboard:
-        _leaderboard(out, quiet=args.quiet)
+        write_leaderboard(lb, Path(out) / "leaderboard")
+    if not args.quiet:
+        _print_summary(out, models, lb.doc)
+        if not args.no_leaderboard:
+            print(f"leaderboard: {os.fspath(Path(out) / 'leaderboard')}")
     return 0
 
 
-def _leaderboard(out: Path, *, quiet: bool) -> None:
-    try:
-        from tserbench.leaderboard import build_leaderboard
-    except ImportError:  # leaderboard package not installed/ready: the results are still there
-        if not quiet:
-            print("leaderboard: tserbench.leaderboard unavailable; skipped", file=sys.stderr)
-        return
-    build_leaderboard(out, Path(out) / "leaderboard")
-    if not quiet:
-        print(f"leaderboard: {os.fspath(Path(out) / 'leaderboard')}")
+def _print_summary(out, models: list[str], doc: dict) -> None:
+    """The run's rows with the leaderboard's statistics and names (one definition everywhere)."""
+    from tserbench.leaderboard import _cells as C
+
+    v = C.vocab(doc)
+    rows = [r for r in C.main_rows(doc) if r["kind"] == "harness"
+            and (r["model"] in models or r["model"].removesuffix(".held-out") in models)]
+    metrics = ("rmse", "mae", "r2")
+    header = ["model", "selection", *(C.pooled_label(m) for m in metrics), C.spread_label("rmse", v.split),
+              v.splits]
+    cells = [[r["model"], C.selection_label(r), *(C.fmt(C.metric(r, "val", m)) for m in metrics),
+              C.mean_std(r, "val", "rmse"), C.splits_cell(r)] for r in rows]
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *cells)]
+    print(f"\nresults: {out}  (pooled = over every out-of-fold prediction at once, the leaderboard's "
+          f"headline; mean ± SD = over the {v.splits}, sample SD)")
+    for line in [header, *cells]:
+        print("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))))

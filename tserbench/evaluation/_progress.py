@@ -96,7 +96,7 @@ class Reporter:
         width = len(str(self.total))
         text = (
             f"[{self.done:>{width}}/{self.total}] {result.model} r{result.repeat} f{result.fold}: "
-            f"val RMSE {val['rmse']:.4f} MAE {val['mae']:.4f} R2 {val['r2']:.4f} "
+            f"fold RMSE {val['rmse']:.4f} MAE {val['mae']:.4f} R² {val['r2']:.4f} "
             f"(fit {rec['fit_seconds']:.1f} s{epochs})"
         )
         if self._rich is None:

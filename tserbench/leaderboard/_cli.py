@@ -47,7 +47,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from tserbench._secrets import mask_secrets
-    from tserbench.leaderboard import _render
+    from tserbench.leaderboard import _cells as C
     from tserbench.leaderboard._build import build_leaderboard
 
     command = mask_secrets(shlex.join(["tserbench", *sys.argv[1:]])) if sys.argv[1:2] == ["leaderboard"] else None
@@ -56,14 +56,18 @@ def _leaderboard(args: argparse.Namespace) -> int:
     import json
 
     doc = json.loads(path.read_text(encoding="utf-8"))
-    table = Table(title=f"{doc['name']}: {doc['dataset']} ({doc['protocol']}), sorted by val RMSE (pooled OOF)")
-    for col in ("rank", "model", "kind", "selection", "val RMSE", "val MAE", "val R²", _render.vocab(doc).splits):
-        table.add_column(col, justify="left" if col in ("model", "kind", "selection") else "right")
-    for r in _render.main_rows(doc):
-        table.add_row(_render.fmt(r.get("rank")), r["model"], r["kind"], r.get("selection") or "—",
-                      *(_render.fmt(_render.metric(r, "val", m)) for m in ("rmse", "mae", "r2")),
-                      _render.splits_cell(r))
-    console = Console()
+    v = C.vocab(doc)
+    table = Table(title=f"{doc['name']}: {doc['dataset']} ({doc['protocol']}), sorted by {C.pooled_label('rmse')}")
+    columns = ("rank", "model", "kind", "selection", *(C.pooled_label(m) for m in ("rmse", "mae", "r2")),
+               C.spread_label("rmse", v.split), v.splits)
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("model", "kind", "selection") else "right", no_wrap=True)
+    for r in C.main_rows(doc):
+        table.add_row(C.fmt(r.get("rank")), r["model"], r["kind"], C.selection_label(r),
+                      *(C.fmt(C.metric(r, "val", m)) for m in ("rmse", "mae", "r2")),
+                      C.mean_std(r, "val", "rmse"), C.splits_cell(r))
+    # piped output has no terminal width: give the table room instead of rich's 80 columns
+    console = Console() if sys.stdout.isatty() else Console(width=200)
     console.print(table)
     console.print(f"wrote {path.parent}/leaderboard.{{md,csv,json,html}}, figures/ (PNG + PDF) and oof/")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import html
 
-from tserbench.leaderboard import _render as R
+from tserbench.leaderboard import _cells as R
 from tserbench.leaderboard.figures import DPI as _DPI
 
 __all__ = ["to_html"]
@@ -75,7 +75,7 @@ def to_html(lb, figs: dict | None = None) -> str:
     doc = lb.doc
     main = R.main_rows(doc)
     body = [f"<h1>Leaderboard: {_esc(doc.get('name') or doc['dataset'])}</h1>",
-            '<p class="meta">dataset <code>' + _esc(doc["dataset"] + R._params(doc)) + "</code> · protocol <code>"
+            '<p class="meta">dataset <code>' + _esc(doc["dataset"] + R.dataset_params_cell(doc)) + "</code> · protocol <code>"
             + _esc(doc["protocol"]) + "</code> · variant <code>" + _esc(doc.get("variant")) + "</code></p>",
             f'<p class="meta"><b>Headline metrics.</b> {_esc(doc["headline"])}</p>']
     for n in doc.get("notes") or []:

@@ -54,6 +54,10 @@ def vocabulary(dataset: str | None, protocol: str | None = None) -> Vocabulary:
     return Vocabulary(**words)
 
 
+_SPREAD = ("fold <metric> mean ± SD (leaderboard.json mean/std): mean and sample SD (ddof=1) over the "
+           "per-fold values. ")
+
+
 def headline(vocab: Vocabulary, protocol: str | None) -> str:
     """How the headline metrics of a leaderboard are computed, in its own words."""
     tail = ("train: mean over the jobs' training-set metrics. Unweighted unless the row says otherwise. "
@@ -61,10 +65,14 @@ def headline(vocab: Vocabulary, protocol: str | None) -> str:
             "the runner's job records.")
     if _is_archive_protocol(protocol):
         return ("val: the test-set metric of each resample (resample 0: the dataset's own train/test split; "
-                "resample r: tsml-eval's reshuffle with random_state=r), averaged over resamples; mean/std: "
-                "over the resamples' values. " + tail)
-    if vocab.instance == "star":  # the RRab sets: DG22's predefined folds
-        return ("val: pooled out-of-fold metric over all stars of a repeat, averaged over repeats "
-                "(DG22 predefined folds: one repeat, every star once); mean/std: over the per-fold values. " + tail)
-    return (f"val: pooled out-of-fold metric over all {vocab.instances} of a repeat, averaged over repeats "
-            f"(each {vocab.instance} predicted once per repeat); mean/std: over the per-fold values. " + tail)
+                "resample r: tsml-eval's reshuffle with random_state=r), averaged over resamples; "
+                "resample <metric> mean ± SD (leaderboard.json mean/std): mean and sample SD (ddof=1) over "
+                "the resamples' values. " + tail)
+    if vocab.instance == "star" and protocol == "predefined":  # the RRab sets on DG22's folds
+        return ("val <metric> (pooled; leaderboard.json value): the out-of-fold metric over all stars of a "
+                "repeat at once, averaged over repeats (DG22 predefined folds: one repeat, every star once); "
+                + _SPREAD + tail)
+    return (f"val <metric> (pooled; leaderboard.json value): the out-of-fold metric over all {vocab.instances} "
+            f"of a repeat at once, averaged over repeats (each {vocab.instance} predicted once per repeat); "
+            + _SPREAD + tail)
+

@@ -252,7 +252,7 @@ def within_spread(mine, theirs, k: float = 2.0) -> dict:
 def published_rows(dataset: str, protocol: str, data_home=None) -> list[dict]:
     """The archive's published rows for a leaderboard of ``dataset`` under ``protocol``.
 
-    Each row's figure is the mean ± std over the resamples the leaderboard's
+    Each row's figure is the mean ± sample SD over the resamples the leaderboard's
     protocol runs (all the published ones when there are fewer), and
     ``resample0`` is the fixed split's value.  Empty for a dataset outside
     the archive or a protocol that is not the archive's.
@@ -281,7 +281,7 @@ def published_rows(dataset: str, protocol: str, data_home=None) -> list[dict]:
             "source": f"{manifest['citation']}; tsml-eval @ {manifest['upstream']['commit'][:8]}, "
                       f"{manifest['upstream']['path']}/{pub['file']}",
             "note": f"test RMSE per resample as published ({len(pub['rmse'])} resamples; "
-                    f"mean ± std over the first {len(values)}; resample 0: {pub['rmse'][0]:.4f})",
+                    f"mean ± SD over the first {len(values)}; resample 0: {pub['rmse'][0]:.4f})",
             "published_rmse": pub["rmse"],
         })
     return rows

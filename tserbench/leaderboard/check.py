@@ -287,7 +287,7 @@ def render_check(result: CheckResult, console=None) -> None:
     from rich.table import Table
 
     console = console or Console()
-    table = Table(title="tserbench check (validation, headline = pooled OOF)")
+    table = Table(title="tserbench check (val <metric> (pooled): the leaderboard headline)")
     for col in ("model", "metric", "reference", "current", "delta", "tolerance", "status"):
         table.add_column(col, justify="left" if col in ("model", "metric", "status") else "right")
     styles = {"ok": "green", "better": "bold green", "REGRESSION": "bold red", "missing": "yellow"}

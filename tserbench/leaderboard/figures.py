@@ -270,7 +270,7 @@ def paired_differences(rows: list[dict], styles: dict[str, dict] | None = None,
 
 def leaderboard_figures(lb) -> dict[str, Figure]:
     """Every figure of one leaderboard, by file stem, in the order the HTML shows them."""
-    from tserbench.leaderboard import _render as R
+    from tserbench.leaderboard import _cells as R
 
     doc = lb.doc
     main = R.main_rows(doc)
