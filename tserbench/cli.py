@@ -21,6 +21,10 @@ from tserbench.exceptions import TserbenchError
 
 __all__ = ["main", "build_parser"]
 
+#: What Ctrl-C (or SIGTERM) leaves behind, for a command that sets no ``on_interrupt`` default of its own:
+#: every file tserbench writes is written whole or not at all (``tserbench._io``'s atomic writes).
+ON_INTERRUPT = "nothing was left half-written (files are written whole or not at all); re-run the command"
+
 COMMAND_MODULES: tuple[str, ...] = (
     "tserbench.evaluation._cli",  # run
     "tserbench.leaderboard._cli",  # leaderboard, check
@@ -73,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tserbench: error: {mask_secrets(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("tserbench: interrupted; finished work is kept, re-run to resume", file=sys.stderr)
+        print(f"tserbench: interrupted; {getattr(args, 'on_interrupt', ON_INTERRUPT)}", file=sys.stderr)
         return 130
     except Exception as exc:  # not a user error tserbench knows: still one line, unless --debug
         if args.debug:

@@ -32,7 +32,8 @@ def register(subparsers) -> None:
     p_fetch.add_argument("--trust-unpinned", action="store_true",
                          help="TSER archive datasets: accept a zip whose sha256 is not pinned in the manifest, print "
                               "its sha256 and record it in <folder>/SHA256SUMS for later fetches and loads to verify")
-    p_fetch.set_defaults(func=_cmd_fetch)
+    p_fetch.set_defaults(func=_cmd_fetch, on_interrupt="files already verified are kept, a partial download "
+                         "is deleted; re-run to fetch the rest")
 
 
 def _console():

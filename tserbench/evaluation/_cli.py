@@ -88,7 +88,8 @@ def register(subparsers) -> None:
     )
     p.add_argument("--no-leaderboard", action="store_true", help="do not build OUT/leaderboard after the run")
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    p.set_defaults(func=_run)
+    p.set_defaults(func=_run, on_interrupt="finished folds are kept, and folds in flight resume from their last "
+                   "checkpoint; re-run the same command to resume")
 
 
 def _parse_value(text: str):

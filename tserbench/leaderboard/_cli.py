@@ -23,7 +23,8 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--out", required=True, metavar="OUT_DIR", help="destination, e.g. leaderboard/NAME/")
     p.add_argument("--name", default=None, help="title (default: the name of OUT_DIR)")
     p.add_argument("--data-home", default=None, help="where the DG22 files are (default: $TSERBENCH_DATA)")
-    p.set_defaults(func=_leaderboard)
+    p.set_defaults(func=_leaderboard, on_interrupt="each leaderboard file is whole, the old or the new one; "
+                   "re-run the command to regenerate them all")
 
     c = subparsers.add_parser(
         "check", help="fail when results regressed against a reference leaderboard",

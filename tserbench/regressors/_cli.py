@@ -74,7 +74,7 @@ def register(subparsers) -> None:
                         "whatever code the file's author put in it, and its checksum proves nothing about that "
                         "author: use only model directories you made yourself (not needed for deep models, saved "
                         "as .keras + JSON, nor for --model dg22)")
-    p.set_defaults(func=_predict)
+    p.set_defaults(func=_predict, on_interrupt="no predictions were written; re-run the command")
 
 
 def _models(args: argparse.Namespace) -> int:

@@ -80,7 +80,8 @@ def register(subparsers) -> None:
     p.add_argument("--heartbeat", type=int, default=60, help="seconds between trial heartbeats (default 60)")
     p.add_argument("--grace", type=int, default=None, help="seconds without heartbeat before a trial is retried (default 2x heartbeat)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
-    p.set_defaults(func=_tune)
+    p.set_defaults(func=_tune, on_interrupt="finished trials are kept in the study; re-run the same command to resume "
+                   "it (the interrupted trial is marked failed and not counted)")
 
     sub = p.add_subparsers(dest="tune_command", metavar="{export}")
     e = sub.add_parser("export", help="write a study's best parameters as {model: params} JSON")
