@@ -35,6 +35,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tserbench._renamed import renamed_keyword
 from tserbench.exceptions import ConfigError
 from tserbench.tuning.params import CONFIG_ATTR as _ATTR
 from tserbench.tuning.params import best_params, export_params, load_params
@@ -70,6 +71,12 @@ def _check_or_set_config(study, config: dict[str, Any]) -> None:
     if stored is None:
         study.set_user_attr(_ATTR, config)
         return
+    if isinstance(stored.get("dataset_params"), dict):
+        # a study created before a dataset parameter was renamed (rrab-synthetic's seed -> random_state)
+        # stored the old name; the stored settings are left as they are, the comparison maps the name
+        from tserbench.datasets import upgrade_params
+
+        stored = {**stored, "dataset_params": upgrade_params(stored.get("dataset"), stored["dataset_params"])}
     diff = [f"{k}: study has {stored.get(k)!r}, asked {v!r}" for k, v in config.items() if stored.get(k) != v]
     if diff:
         raise ConfigError(
@@ -101,6 +108,7 @@ def _gate(study, trial, n_trials: int) -> None:
         raise _Surplus(f"trial {trial.number}: study already has {n_trials} trials")
 
 
+@renamed_keyword("seed", "random_state")
 def tune(
     dataset: str,
     model: str,
@@ -111,7 +119,7 @@ def tune(
     timeout: float | None = None,
     sampler: str | BaseSampler = "tpe",
     pruner: str | BasePruner = "median",
-    seed: int | None = 0,
+    random_state: int | None = 0,
     variant: str | None = "full",
     dataset_params: Mapping[str, Any] | None = None,
     fixed_params: Mapping[str, Any] | None = None,
@@ -147,17 +155,20 @@ def tune(
         Seconds after which this worker starts no new trial.
     sampler : str or optuna.samplers.BaseSampler, default="tpe"
         A name (see :func:`~tserbench.tuning.samplers.make_sampler`; seeded
-        per trial from ``seed``) or a sampler object, used as given with its
+        per trial from ``random_state``) or a sampler object, used as given with its
         own seed.
     pruner : str or optuna.pruners.BasePruner, default="median"
         A name (see :func:`make_pruner`) or a pruner object, used as given.
         Every trial records the sampler and pruner it ran under (the name, or
         an object's class name) in its user attributes ``sampler`` and ``pruner``.
-    seed : int or None, default=0
+    random_state : int or None, default=0
         Seeds the sampler (trial *k* samples from a stream seeded by
-        ``(seed, k)``: one worker is reproducible, concurrent or resumed
+        ``(random_state, k)``: one worker is reproducible, concurrent or resumed
         workers never replay each other's samples), the
-        inner split, the outer ``KxR`` split and the model's ``random_state``.
+        inner split, the outer ``KxR`` split and the model's ``random_state``;
+        recorded as the study's ``seed`` setting (``tserbench tune --seed``).
+        ``seed=`` is its deprecated old name: still accepted, with a
+        :class:`FutureWarning`.
     variant : {"full", "spline", "raw"} or None, default="full"
         Preprocessing variant (as ``tserbench run --variant``).
     dataset_params : dict, optional
@@ -200,7 +211,10 @@ def tune(
     if ":" in study_name:
         raise ConfigError(f"study name {study_name!r} must not contain ':' (it separates URL and study in specs)")
     fixed_params = _jsonable(dict(fixed_params or {}))
-    dataset_params = _jsonable(dict(dataset_params or {}))
+    from tserbench.datasets import upgrade_params
+
+    # a renamed parameter's old name (rrab-synthetic's seed) is recorded under its new one
+    dataset_params = _jsonable(upgrade_params(dataset, dataset_params or {}, warn=True))
     validate_space(model, fixed=list(fixed_params))
     make_sampler(sampler)  # fail on a bad sampler/pruner/metric before loading any data
     make_pruner(pruner)
@@ -213,9 +227,9 @@ def tune(
         folds=folds,
         holdout_fold=holdout_fold,
         inner_splits=inner_splits,
-        seed=0 if seed is None else seed,
+        random_state=0 if random_state is None else random_state,
     )
-    objective = CVObjective(model, data, metric=metric, fixed_params=fixed_params, random_state=seed)
+    objective = CVObjective(model, data, metric=metric, fixed_params=fixed_params, random_state=random_state)
     verbosity = optuna.logging.get_verbosity()
     if progress:  # the progress bar replaces Optuna's per-trial log lines
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -236,14 +250,14 @@ def tune(
                 "inner_splits": int(inner_splits),
                 "metric": metric,
                 "fixed_params": fixed_params,
-                "seed": seed,
+                "seed": random_state,  # the stored settings' name: not renamed (old studies resume)
             },
             n_trials=n_trials,
             timeout=timeout,
             sampler=sampler,
             pruner=make_pruner(pruner, n_steps=inner_splits),
             used={"sampler": _strategy_name(sampler), "pruner": _strategy_name(pruner)},
-            seed=seed,
+            random_state=random_state,
             poll_interval=poll_interval,
             progress=progress,
         )
@@ -252,7 +266,8 @@ def tune(
 
 
 def _work(
-    objective, *, study_name, storage, config, n_trials, timeout, sampler, pruner, used, seed, poll_interval, progress
+    objective, *, study_name, storage, config, n_trials, timeout, sampler, pruner, used, random_state, poll_interval,
+    progress
 ):
     """The worker loop of :func:`tune` (see the module docstring)."""
     optuna = _optuna()
@@ -264,7 +279,7 @@ def _work(
         study_name=study_name,
         direction=objective.direction,
         load_if_exists=True,
-        sampler=make_sampler(sampler, seed),
+        sampler=make_sampler(sampler, random_state),
         pruner=pruner,
     )
     _check_or_set_config(study, config)
