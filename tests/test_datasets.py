@@ -184,7 +184,7 @@ def test_sktime_dataset_checks_on_dg22(dg22_home):
     )
 
     # the default instance: its panel (the costly part: 4458 smoothing splines) is built
-    # once per process and shared with the load benchmarks
+    # once per process and shared with the load timings of tests/speed/
     ds = RRabGaiaDG22(data_home=dg22_home)
     for suite in (TestAllDatasets(), TestAllRegressionDatasets()):
         results = suite.run_tests(obj=ds, raise_exceptions=False)
