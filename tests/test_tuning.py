@@ -15,9 +15,9 @@ import pytest
 
 from tserbench.exceptions import ConfigError
 from tserbench.tuning import SEARCH_SPACES, export_params, load_params, suggest_params, tune, validate_space
+from tserbench.tuning._worker import _gate, _Surplus
 from tserbench.tuning.objective import load_tuning_data
 from tserbench.tuning.spaces import Float
-from tserbench.tuning.study import _gate, _Surplus
 
 DATASET = "rrab-synthetic"
 DS_PARAMS = {"n_stars": 200, "random_state": 3}
@@ -208,8 +208,8 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
 
 def test_a_study_stored_with_the_old_dataset_parameter_name_is_the_same_study():
     """rrab-synthetic's ``seed`` is ``random_state`` now; a study that stored ``seed`` resumes."""
+    from tserbench.tuning._worker import _check_or_set_config
     from tserbench.tuning.params import CONFIG_ATTR
-    from tserbench.tuning.study import _check_or_set_config
 
     study = optuna.create_study()
     old = {"dataset": DATASET, "dataset_params": {"n_stars": 200, "seed": 3}, "seed": 0}
