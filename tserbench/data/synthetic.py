@@ -39,7 +39,7 @@ _FINE = 1024  # grid used to put maximum light at phase 0
 
 
 def _feh_distribution():
-    from scipy import stats  # lazily: scipy.stats takes ~1 s to import
+    from scipy import stats  # lazily: scipy.stats is slow to import
 
     shape = stats.skewnorm(_FEH_SKEW)
     scale = _FEH_SD / shape.std()

@@ -119,15 +119,15 @@ class BaseTserbenchDeepRegressor(TrainingRunMixin, TrainingDataMixin, FitModesMi
         fit and gained nothing measurable for these small networks on CPU).
     jit_compile : bool, default=False
         Compile the training step with XLA (a speed setting; Keras leaves XLA
-        off on CPU-only machines).  On a 2-core CPU with the DG22 ``full``
-        panel it cut the FCN epoch from 4.9 s to 3.0 s but made the recurrent
-        networks 2-4x slower (``tserbench bench`` measures it).  XLA orders
-        floating-point operations differently, so the trained weights are
-        close to, not bitwise equal to, the default's.
+        off on CPU-only machines).  On CPU it has sped up the convolutional
+        networks' epochs and slowed down the recurrent ones' (docs/performance.md;
+        ``tserbench bench`` measures it).  XLA orders floating-point operations
+        differently, so the trained weights are close to, not bitwise equal
+        to, the default's.
     run_eagerly : bool, default=False
         Run Keras eagerly (no ``tf.function`` graph).  Only worth it for tiny
-        data, such as sktime's estimator checks: it skips the 1-5 s of graph
-        tracing per fit but makes every epoch slower.
+        data, such as sktime's estimator checks: it skips the graph tracing
+        of each fit but makes every epoch slower.
     predict_batch_size : int, default=4096
         Batch size in ``predict`` (a speed setting).  More than 256 series run
         through a traced inference function (traced once per fitted model) in
@@ -136,10 +136,9 @@ class BaseTserbenchDeepRegressor(TrainingRunMixin, TrainingDataMixin, FitModesMi
     predict_jit_compile : bool or None, default=None
         Compile the inference pass of ``predict`` with XLA (a speed setting);
         None follows ``jit_compile``.  XLA slows the recurrent networks'
-        training but speeds up their inference: in repeated ``tserbench bench``
-        runs on a 2-core CPU (DG22 ``full`` panel) the GRU predicted 24,000 to
-        37,000 series/s without it and 39,000 to 43,000 with it.  The
-        predictions agree with the default's to float32 rounding.
+        training but has sped up their inference (README.md, "Speed figures";
+        ``tserbench bench`` measures it).  The predictions agree with the
+        default's to float32 rounding.
     random_state : int or None, default=None
         Seed for weights, dropout, shuffling and the validation split, set
         with ``keras.utils.set_random_seed``; with an int, repeated fits on a

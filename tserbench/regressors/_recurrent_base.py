@@ -30,9 +30,9 @@ class _RecurrentRegressor(BaseTserbenchDeepRegressor):
         """Return two tiny configurations for sktime's estimator checks.
 
         One recurrent layer of 2 units, one eager epoch, no internal
-        validation split: on a CPU the eager recurrent loop costs ~0.1 ms per
-        operation, so each evaluated time step counts (the validation path is
-        tested in ``tests/test_regressors_deep.py``).  The first set stops
+        validation split: the eager recurrent loop pays Python's overhead on
+        every operation, so each evaluated time step counts (the validation
+        path is tested in ``tests/test_regressors_deep.py``).  The first set stops
         early on the training loss under the convergence schedule, the second
         trains without early stopping under the papers' epoch rule.
         """

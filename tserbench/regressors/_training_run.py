@@ -48,7 +48,7 @@ class TrainingRunMixin:
         n_channels = X3.shape[2]
         self.input_shape_ = (None if self._variable_length else X3.shape[1], n_channels)
         # Masking only where the training series are padded (raw variant):
-        # on equal-length input it would be a no-op costing ~10-25 % per epoch
+        # on equal-length input it would be a no-op that still costs time every epoch
         self.masked_ = self._has_padding(X3)
         self._fit_scaling(X3, y)
         X3 = self._scale_input(X3)
