@@ -37,7 +37,7 @@ def write_fake_dg22(home: Path, n_stars: int = 12, *, seed: int = 0) -> dict:
     """Write a DG22-shaped data home with ``n_stars`` synthetic stars; return what was written."""
     from tserbench.data import make_synthetic_rrab
 
-    curves, feh = make_synthetic_rrab(n_stars, seed=seed)
+    curves, feh = make_synthetic_rrab(n_stars, random_state=seed)
     folder = home / "dekany2022_gaia_g"
     folder.mkdir(parents=True, exist_ok=True)
     folds = np.arange(n_stars) % 3

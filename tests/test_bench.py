@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from tserbench.benchmarks.bench import compare
 from tserbench.cli import main
 from tserbench.exceptions import ConfigError
+from tserbench.speed.bench import compare
 
 BASE = {
     "dataset": "rrab-synthetic",
@@ -91,7 +91,7 @@ def test_bench_records_its_environment(bench_json):
 
 def test_bench_compare_exit_codes_and_table(bench_json, tmp_path, capsys, monkeypatch):
     """The command's comparison (exit codes, table) on the fixture's figures, not measured again."""
-    import tserbench.benchmarks.bench as bench
+    import tserbench.speed.bench as bench
 
     monkeypatch.setattr(bench, "run_bench", lambda *a, **kw: json.loads(json.dumps(bench_json)))
     args = ARGS
@@ -132,7 +132,7 @@ def test_compare_refuses_a_baseline_measured_with_other_model_parameters():
 
 
 def test_figures_format_alike_in_value_and_baseline_columns():
-    from tserbench.benchmarks._cli import _format_figure
+    from tserbench.speed._cli import _format_figure
 
     assert _format_figure(52734.2) == "52,734"
     assert _format_figure(1.01834) == "1.018"

@@ -49,7 +49,7 @@ def synthetic():
     from tserbench.data.synthetic import make_synthetic_rrab
     from tserbench.preprocessing import make_panel
 
-    lcs, feh = make_synthetic_rrab(200, seed=11)
+    lcs, feh = make_synthetic_rrab(200, random_state=11)
     return make_panel(lcs, variant="full", n_grid=50), feh
 
 

@@ -99,7 +99,7 @@ def test_quick_configuration_passes_check_against_committed_synthetic_leaderboar
     models = [r["model"] for r in doc["rows"] if r["kind"] == "harness" and r["model"].startswith("fourier-")]
     assert models, "the committed synthetic leaderboard has no classical rows"
     out = run_benchmark(
-        "rrab-synthetic", models, variant=doc["variant"], seed=doc["run"]["seed"],
+        "rrab-synthetic", models, variant=doc["variant"], random_state=doc["run"]["seed"],
         dataset_params=doc["dataset_params"] or None, out=tmp_path / "quick", progress=False,
     )
     result = check_against_reference(reference, out, tolerance=0.005)

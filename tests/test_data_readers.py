@@ -77,7 +77,7 @@ def test_validate_batch_reports_and_skips_bad_stars():
 
 
 def test_lightcurves_subset_and_int64():
-    curves, _ = make_synthetic_rrab(6, seed=3)
+    curves, _ = make_synthetic_rrab(6, random_state=3)
     sub = curves.subset([4, 1])
     assert len(sub) == 2
     assert sub.source_id.tolist() == [curves.source_id[4], curves.source_id[1]]
@@ -328,9 +328,9 @@ def test_read_gaia_errors_raise_and_bad_files(tmp_path):
 
 # --------------------------------------------------------------------------- synthetic
 def test_synthetic_is_deterministic_and_valid():
-    a, feh_a = make_synthetic_rrab(40, seed=7)
-    b, feh_b = make_synthetic_rrab(40, seed=7)
-    c, feh_c = make_synthetic_rrab(40, seed=8)
+    a, feh_a = make_synthetic_rrab(40, random_state=7)
+    b, feh_b = make_synthetic_rrab(40, random_state=7)
+    c, feh_c = make_synthetic_rrab(40, random_state=8)
     np.testing.assert_array_equal(feh_a, feh_b)
     assert all(np.array_equal(x, y) for x, y in zip(a.mag, b.mag))
     assert not np.array_equal(feh_a, feh_c)
@@ -340,7 +340,7 @@ def test_synthetic_is_deterministic_and_valid():
 
 
 def test_synthetic_distributions_look_like_dg22():
-    curves, feh = make_synthetic_rrab(1500, seed=0)
+    curves, feh = make_synthetic_rrab(1500, random_state=0)
     assert -1.6 < np.median(feh) < -1.35
     assert 0.40 < feh.std() < 0.55
     assert np.mean(feh - np.median(feh)) > 0  # skewed towards metal-rich stars
@@ -366,7 +366,7 @@ def test_synthetic_is_learnable_by_a_linear_model():
     from sklearn.linear_model import LinearRegression
     from sklearn.model_selection import cross_val_score
 
-    curves, feh = make_synthetic_rrab(600, seed=1)
+    curves, feh = make_synthetic_rrab(600, random_state=1)
     F = np.array([_fourier_features(p, m, P) for p, m, P in zip(curves.phase, curves.mag, curves.period)])
     r2 = cross_val_score(LinearRegression(), F, feh, cv=5, scoring="r2").mean()
     assert r2 > 0.6

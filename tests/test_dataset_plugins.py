@@ -84,7 +84,7 @@ def test_an_entry_point_dataset_is_listed_described_and_runs_from_the_cli(tmp_pa
     assert info.description == "Amplitude of noisy sine waves: 120 univariate series of length 50."
     assert info.citation == "my-tser-datasets 0.1.0"
     assert "noisy-sines" in [i.name for i in list_datasets()]
-    X, y = get_dataset("noisy-sines", seed=1).load("X", "y")
+    X, y = get_dataset("noisy-sines", random_state=1).load("X", "y")
     assert X.shape == (120, 1, 50) and len(y) == 120
 
     assert main(["datasets", "list"]) == 0

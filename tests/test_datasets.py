@@ -19,9 +19,9 @@ from tserbench.exceptions import ConfigError
 
 
 def test_synthetic_load_x_y_matches_generator():
-    ds = RRabSynthetic(n_stars=40, seed=2, n_grid=16)
+    ds = RRabSynthetic(n_stars=40, random_state=2, n_grid=16)
     X, y = ds.load("X", "y")
-    curves, feh = make_synthetic_rrab(40, seed=2)
+    curves, feh = make_synthetic_rrab(40, random_state=2)
     assert isinstance(X, np.ndarray) and X.shape == (40, 2, 16)
     np.testing.assert_array_equal(y, feh)
     assert y.dtype == np.float64
@@ -39,7 +39,7 @@ def test_synthetic_load_x_y_matches_generator():
 
 
 def test_synthetic_folds_are_stratified_and_deterministic():
-    ds = RRabSynthetic(n_stars=60, seed=4, n_grid=8)
+    ds = RRabSynthetic(n_stars=60, random_state=4, n_grid=8)
     folds, y = ds.folds, ds.load("y")
     assert sorted(np.unique(folds)) == [0, 1, 2, 3, 4]
     assert np.bincount(folds).tolist() == [12] * 5
@@ -47,12 +47,12 @@ def test_synthetic_folds_are_stratified_and_deterministic():
     blocks = np.argsort(y, kind="stable").reshape(-1, 5)
     assert all(sorted(folds[b]) == [0, 1, 2, 3, 4] for b in blocks)
     clear_cache()
-    np.testing.assert_array_equal(RRabSynthetic(n_stars=60, seed=4, n_grid=8).folds, folds)
-    assert not np.array_equal(RRabSynthetic(n_stars=60, seed=5, n_grid=8).folds, folds)
+    np.testing.assert_array_equal(RRabSynthetic(n_stars=60, random_state=4, n_grid=8).folds, folds)
+    assert not np.array_equal(RRabSynthetic(n_stars=60, random_state=5, n_grid=8).folds, folds)
 
 
 def test_synthetic_cv_generator_partitions_the_data():
-    ds = RRabSynthetic(n_stars=30, seed=0, n_grid=8)
+    ds = RRabSynthetic(n_stars=30, random_state=0, n_grid=8)
     X, y = ds.load("X", "y")
     cv = ds.load("cv")
     assert not isinstance(cv, (list, tuple))
@@ -69,10 +69,10 @@ def test_synthetic_cv_generator_partitions_the_data():
 
 
 def test_synthetic_raw_variant_is_unequal_length_df_list():
-    ds = RRabSynthetic(n_stars=20, seed=0, variant="raw")
+    ds = RRabSynthetic(n_stars=20, random_state=0, variant="raw")
     assert ds.get_tag("is_equal_length") is False
     X, y = ds.load("X", "y")
-    curves, _ = make_synthetic_rrab(20, seed=0)
+    curves, _ = make_synthetic_rrab(20, random_state=0)
     assert isinstance(X, list) and len(X) == 20
     assert [len(x) for x in X] == np.minimum(curves.n_points, 80).tolist()
     assert all(isinstance(x, pd.DataFrame) and x.shape[1] == 2 for x in X)
@@ -184,7 +184,7 @@ def test_sktime_dataset_checks_on_dg22(dg22_home):
     )
 
     # the default instance: its panel (the costly part: 4458 smoothing splines) is built
-    # once per process and shared with the load benchmarks
+    # once per process and shared with the load timings of tests/speed/
     ds = RRabGaiaDG22(data_home=dg22_home)
     for suite in (TestAllDatasets(), TestAllRegressionDatasets()):
         results = suite.run_tests(obj=ds, raise_exceptions=False)

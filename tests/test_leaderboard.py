@@ -265,7 +265,7 @@ def test_reads_the_real_runners_store(tmp_path):
     from tserbench.evaluation import run_benchmark
 
     out = run_benchmark("rrab-synthetic", ["sktime.regression.dummy.DummyRegressor"], variant="full",
-                        folds="2x1", seed=0, out=tmp_path / "res", progress=False,
+                        folds="2x1", random_state=0, out=tmp_path / "res", progress=False,
                         dataset_params={"n_stars": 40}, command="tserbench run (test)")
     lb = collect(out)
     (row,) = lb.rows

@@ -1,4 +1,4 @@
-"""Network graphs against the architectures of M24 (task notes) and DG22.
+"""Network graphs against the architectures of M24 (Monti et al. 2024, Sensors 24, 5203) and DG22.
 
 Builds each network with its defaults for a 2-channel, 50-step input and
 checks layer types, units, filters, kernels, dropout rates and regularisers;

@@ -35,7 +35,7 @@ def only_our_commands(monkeypatch):
 
 @pytest.fixture(scope="module")
 def stars():
-    lcs, feh = make_synthetic_rrab(160, seed=3)
+    lcs, feh = make_synthetic_rrab(160, random_state=3)
     lcs.source_id = np.arange(len(lcs), dtype=np.int64) + BIG_ID
     return lcs, feh
 

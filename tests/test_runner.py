@@ -71,7 +71,7 @@ def _metrics(out, model):
 
 def test_run_writes_the_store(tmp_path):
     ds = PanelDataset()
-    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="4x2", seed=3, out=tmp_path / "o",
+    out = run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="4x2", random_state=3, out=tmp_path / "o",
                         progress=False, command="tserbench run --test")
     store = ResultStore(out)
     run = store.read_run()
@@ -190,7 +190,7 @@ def test_a_different_run_in_the_same_folder_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="protocol: '3x1' there, '5x1' requested"):
         run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="5x1", out=out, progress=False)
     with pytest.raises(ConfigError, match="seed"):
-        run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="3x1", seed=1, out=out, progress=False)
+        run_benchmark(ds, [("lin", NoisyLinearRegressor())], folds="3x1", random_state=1, out=out, progress=False)
     with pytest.raises(ConfigError, match="other parameters"):
         run_benchmark(ds, [("lin", NoisyLinearRegressor(noise=0.3))], folds="3x1", out=out, progress=False)
 
@@ -207,8 +207,8 @@ def test_cv_takes_a_splitter_object_records_it_and_refuses_another_on_resume(tmp
 
     ds, lin = PanelDataset(), [("lin", NoisyLinearRegressor())]
     # our own splitter as an object makes the jobs of the matching folds string
-    by_name = run_benchmark(ds, lin, folds="3x2", seed=4, out=tmp_path / "name", progress=False)
-    by_object = run_benchmark(ds, lin, cv=RepeatedStratifiedRegressionKFold(3, 2, random_state=4), seed=4,
+    by_name = run_benchmark(ds, lin, folds="3x2", random_state=4, out=tmp_path / "name", progress=False)
+    by_object = run_benchmark(ds, lin, cv=RepeatedStratifiedRegressionKFold(3, 2, random_state=4), random_state=4,
                               out=tmp_path / "object", progress=False)
     assert _metrics(by_object, "lin") == _metrics(by_name, "lin")
 
@@ -308,13 +308,13 @@ def test_nan_predictions_name_the_model_and_fold(tmp_path):
 def test_parallel_equals_serial(tmp_path):
     ds = PanelDataset(n=90)
     models = [("lin", NoisyLinearRegressor(noise=0.3))]
-    serial = run_benchmark(ds, models, folds="3x2", seed=5, out=tmp_path / "s", progress=False)
-    parallel = run_benchmark(ds, models, folds="3x2", seed=5, out=tmp_path / "p", n_jobs=2, progress=False)
+    serial = run_benchmark(ds, models, folds="3x2", random_state=5, out=tmp_path / "s", progress=False)
+    parallel = run_benchmark(ds, models, folds="3x2", random_state=5, out=tmp_path / "p", n_jobs=2, progress=False)
     assert _metrics(serial, "lin") == _metrics(parallel, "lin")
     pids = {j["pid"] for j in ResultStore(parallel).read_jobs("lin")}
     assert len(pids) >= 1 and all(p != __import__("os").getpid() for p in pids)
     # a different seed gives different models (the seed reaches them)
-    other = run_benchmark(ds, models, folds="3x2", seed=6, out=tmp_path / "o", progress=False)
+    other = run_benchmark(ds, models, folds="3x2", random_state=6, out=tmp_path / "o", progress=False)
     assert _metrics(other, "lin") != _metrics(serial, "lin")
 
 
@@ -524,7 +524,7 @@ def test_dg22_predefined_folds_end_to_end(tmp_path, dg22_home):
 def test_deep_model_serial_equals_parallel(tmp_path):
     """A real Keras regressor gives identical metrics in-process and in loky workers."""
     pytest.importorskip("tensorflow")
-    kw = dict(folds="2x1", seed=2, dataset_params={"n_stars": 40}, progress=False,
+    kw = dict(folds="2x1", random_state=2, dataset_params={"n_stars": 40}, progress=False,
               params={"gru": {"n_epochs": 2, "units": [4, 4, 2], "patience": None, "schedule": None}})
     serial = run_benchmark("rrab-synthetic", ["gru"], out=tmp_path / "s", n_jobs=1, **kw)
     parallel = run_benchmark("rrab-synthetic", ["gru"], out=tmp_path / "p", n_jobs=2, **kw)
@@ -542,6 +542,34 @@ def test_the_result_folder_is_checked_before_any_work(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ConfigError, match="a file, not a folder"):
         run_benchmark("rrab-synthetic", ["fourier-linear"], out=tmp_path / "file", **kw)
+
+
+def test_a_store_recorded_with_the_old_dataset_parameter_name_still_resumes(tmp_path):
+    """rrab-synthetic's ``seed`` is ``random_state`` now; a store that recorded ``seed`` is the same run."""
+    import json
+
+    kw = {"folds": "2x1", "progress": False}
+    out = run_benchmark("rrab-synthetic", ["fourier-linear"], out=tmp_path / "r",
+                        dataset_params={"n_stars": 40, "random_state": 3}, **kw)
+    store = ResultStore(out)
+    run = store.read_run()
+    assert run["dataset_params"] == {"n_stars": 40, "random_state": 3} and run["seed"] == 0
+    run["dataset_params"] = {"n_stars": 40, "seed": 3}  # as tserbench recorded it before the rename
+    store.run_path.write_text(json.dumps(run))
+    def jobs():
+        return {p.name: p.stat().st_mtime_ns for p in (out / "fourier-linear").glob("r*_f*.json")}
+
+    before = jobs()
+    run_benchmark("rrab-synthetic", ["fourier-linear"], out=out, dataset_params={"n_stars": 40, "random_state": 3},
+                  **kw)
+    with pytest.warns(FutureWarning, match="seed= is deprecated"):  # the old name, given again
+        run_benchmark("rrab-synthetic", ["fourier-linear"], out=out, dataset_params={"n_stars": 40, "seed": 3}, **kw)
+    resumed = store.read_run()
+    assert len(resumed["resumed_by"]) == 2 and jobs() == before and len(before) == 2  # nothing re-run
+    assert resumed["dataset_params"] == {"n_stars": 40, "seed": 3}  # the record is left as it was written
+    with pytest.raises(ConfigError, match="dataset_params"):  # another value is still another run
+        run_benchmark("rrab-synthetic", ["fourier-linear"], out=out, dataset_params={"n_stars": 40, "random_state": 4},
+                      **kw)
 
 
 def test_one_writer_per_store_and_a_refused_run_leaves_no_trace(tmp_path):
@@ -564,7 +592,7 @@ def test_one_writer_per_store_and_a_refused_run_leaves_no_trace(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["--folds", "21x1"], "folds '21x1': bin_size=20 must be at least n_splits=21"),
     (["--dataset-param", "n_stars=abc"], "dataset 'rrab-synthetic': invalid literal"),
-    (["--seed", "-1"], "seed must be an integer >= 0"),
+    (["--seed", "-1"], "random_state (--seed) must be an integer >= 0"),
     (["--models", "fourier-gb", "--params-from", '{"fourier-gb": {"max_iter": 0}}'], "model 'fourier-gb': The 'max_iter'"),
     (["--params-from", '{"fourier-linear": {"alpha": "lots"}}'], "The 'alpha' parameter of Ridge must be a float"),
     (["--params-from", "{tmp}/binary.json"], "binary.json: not a text file"),

@@ -25,7 +25,7 @@ def test_dask_cluster_matches_serial(tmp_path):
     ds = "rrab-synthetic"
     dp = {"n_stars": 60}
     models = ["fourier-gb", ("lin", NoisyLinearRegressor(noise=0.3))]
-    kw = dict(folds="3x2", seed=11, dataset_params=dp, progress=False)
+    kw = dict(folds="3x2", random_state=11, dataset_params=dp, progress=False)
     serial = run_benchmark(ds, models, out=tmp_path / "serial", **kw)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40

@@ -15,12 +15,12 @@ import pytest
 
 from tserbench.exceptions import ConfigError
 from tserbench.tuning import SEARCH_SPACES, export_params, load_params, suggest_params, tune, validate_space
+from tserbench.tuning._worker import _gate, _Surplus
 from tserbench.tuning.objective import load_tuning_data
 from tserbench.tuning.spaces import Float
-from tserbench.tuning.study import _gate, _Surplus
 
 DATASET = "rrab-synthetic"
-DS_PARAMS = {"n_stars": 200, "seed": 3}
+DS_PARAMS = {"n_stars": 200, "random_state": 3}
 MODEL = "fourier-gb"
 FAST = {"weight_cutoff": None}  # fixed for every trial (exercises the fixed-params path)
 
@@ -80,7 +80,7 @@ def test_tuning_data_excludes_the_holdout_fold():
     from tserbench.evaluation import make_splitter
     from tserbench.evaluation.runner import load_benchmark_data
 
-    data = load_tuning_data(DATASET, dataset_params=DS_PARAMS, folds="5x1", holdout_fold=2, inner_splits=3, seed=7)
+    data = load_tuning_data(DATASET, dataset_params=DS_PARAMS, folds="5x1", holdout_fold=2, inner_splits=3, random_state=7)
     full = load_benchmark_data(DATASET, dataset_params=DS_PARAMS)
     outer = make_splitter("5x1", random_state=7)
     held = next(te for r, f, _tr, te in outer.split_with_repeat(full.X, full.y) if f == 2)
@@ -204,6 +204,20 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
     _tune(storage, 1, pruner="none")
     with pytest.raises(ConfigError, match="holdout_fold"):
         _tune(storage, 2, holdout_fold=1, pruner="none")
+
+
+def test_a_study_stored_with_the_old_dataset_parameter_name_is_the_same_study():
+    """rrab-synthetic's ``seed`` is ``random_state`` now; a study that stored ``seed`` resumes."""
+    from tserbench.tuning._worker import _check_or_set_config
+    from tserbench.tuning.params import CONFIG_ATTR
+
+    study = optuna.create_study()
+    old = {"dataset": DATASET, "dataset_params": {"n_stars": 200, "seed": 3}, "seed": 0}
+    study.set_user_attr(CONFIG_ATTR, old)
+    _check_or_set_config(study, {**old, "dataset_params": {"n_stars": 200, "random_state": 3}})
+    assert study.user_attrs[CONFIG_ATTR] == old  # the stored settings are left as they were written
+    with pytest.raises(ConfigError, match="dataset_params"):
+        _check_or_set_config(study, {**old, "dataset_params": {"n_stars": 200, "random_state": 4}})
 
 
 def test_gate_discards_a_trial_beyond_the_budget():

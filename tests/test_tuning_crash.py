@@ -51,7 +51,7 @@ def _config(tmp_path) -> dict:
         "n_trials": N_TRIALS,
         "storage": f"sqlite:///{tmp_path / 'optuna.db'}",
         "study_name": "crash",
-        "dataset_params": {"n_stars": 200, "seed": 3},
+        "dataset_params": {"n_stars": 200, "random_state": 3},
         "folds": "5x1",
         "sampler": "random",
         "pruner": "none",

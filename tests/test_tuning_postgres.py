@@ -56,7 +56,7 @@ def test_two_workers_share_one_postgres_study(tmp_path):
         "n_trials": N_TRIALS,
         "storage": PG_URL,
         "study_name": study_name,
-        "dataset_params": {"n_stars": 200, "seed": 3},
+        "dataset_params": {"n_stars": 200, "random_state": 3},
         "folds": "5x1",
         "sampler": "tpe",
         "pruner": "median",

@@ -32,7 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tserbench.datasets._cli",  # datasets list | info | fetch
     "tserbench.regressors._cli",  # models, predict
     "tserbench.tuning._cli",  # tune
-    "tserbench.benchmarks._cli",  # bench
+    "tserbench.speed._cli",  # bench
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tserbench._renamed import renamed_keyword
 from tserbench.data._lightcurves import LightCurves
 
 __all__ = ["make_synthetic_rrab"]
@@ -38,7 +39,7 @@ _FINE = 1024  # grid used to put maximum light at phase 0
 
 
 def _feh_distribution():
-    from scipy import stats  # lazily: scipy.stats takes ~1 s to import
+    from scipy import stats  # lazily: scipy.stats is slow to import
 
     shape = stats.skewnorm(_FEH_SKEW)
     scale = _FEH_SD / shape.std()
@@ -55,7 +56,8 @@ def _sample_phases(rng: np.random.Generator, n: int) -> np.ndarray:
     return out
 
 
-def make_synthetic_rrab(n_stars: int = 1000, *, seed: int = 0) -> tuple[LightCurves, np.ndarray]:
+@renamed_keyword("seed", "random_state")
+def make_synthetic_rrab(n_stars: int = 1000, *, random_state: int = 0) -> tuple[LightCurves, np.ndarray]:
     """Generate ``n_stars`` synthetic RRab light curves and their [Fe/H].
 
     The generative model, star by star:
@@ -80,14 +82,15 @@ def make_synthetic_rrab(n_stars: int = 1000, *, seed: int = 0) -> tuple[LightCur
        count, median ~34, as in the DG22 set), Gaussian noise of 0.01 mag at
        G = 14 rising to 0.02 mag at G = 19, mean magnitude uniform in [14, 19].
 
-    Deterministic given ``seed``.
+    Deterministic given ``random_state``.
 
     Parameters
     ----------
     n_stars : int, default=1000
         Number of stars (>= 1).
-    seed : int, default=0
-        Seed of :func:`numpy.random.default_rng`.
+    random_state : int, default=0
+        Seed of :func:`numpy.random.default_rng`.  (``seed=`` is its
+        deprecated old name: still accepted, with a :class:`FutureWarning`.)
 
     Returns
     -------
@@ -100,14 +103,14 @@ def make_synthetic_rrab(n_stars: int = 1000, *, seed: int = 0) -> tuple[LightCur
     Examples
     --------
     >>> from tserbench.data import make_synthetic_rrab
-    >>> curves, feh = make_synthetic_rrab(20, seed=1)
+    >>> curves, feh = make_synthetic_rrab(20, random_state=1)
     >>> len(curves), feh.shape
     (20, (20,))
     """
     n_stars = int(n_stars)
     if n_stars < 1:
         raise ValueError(f"n_stars must be >= 1, got {n_stars}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
 
     feh = _feh_distribution().rvs(size=n_stars, random_state=rng)
     feh = np.clip(feh, *_FEH_RANGE)

@@ -20,6 +20,7 @@ _EXPORTS = {
     "list_datasets": "tserbench.datasets._registry",
     "dataset_info": "tserbench.datasets._registry",
     "clear_registry_cache": "tserbench.datasets._registry",
+    "upgrade_params": "tserbench.datasets._registry",
     "ENTRY_POINT_GROUP": "tserbench.datasets._registry",
     "fetch_archive": "tserbench.datasets._tser_archive",
     "fetch": "tserbench.datasets._fetch",

@@ -28,9 +28,18 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from tserbench._renamed import rename_keys
 from tserbench.exceptions import ConfigError
 
-__all__ = ["ENTRY_POINT_GROUP", "DatasetInfo", "get_dataset", "list_datasets", "dataset_info", "clear_registry_cache"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "DatasetInfo",
+    "get_dataset",
+    "list_datasets",
+    "dataset_info",
+    "clear_registry_cache",
+    "upgrade_params",
+]
 
 #: Entry-point group that third-party packages use to register datasets.
 ENTRY_POINT_GROUP = "tserbench.datasets"
@@ -305,6 +314,10 @@ def list_datasets(*, include_archive: bool = False, include_plugins: bool = True
 def get_dataset(name: str, **params):
     """Instantiate dataset ``name`` with ``params`` (an sktime ``BaseDataset``).
 
+    A parameter's old name (a dataset class lists its renamed parameters in
+    ``_renamed_params``: ``rrab-synthetic``'s ``seed`` is ``random_state``
+    now) is taken under its new name, with a :class:`FutureWarning`.
+
     Examples
     --------
     >>> from tserbench.datasets import get_dataset
@@ -314,7 +327,45 @@ def get_dataset(name: str, **params):
     """
     info = dataset_info(name)
     cls = info.load_class()
+    params = upgrade_params(name, params, warn=True)
     try:
         return cls(**{**info.params, **params})
     except (TypeError, ValueError) as exc:  # an unknown parameter, or one of the wrong type or range
         raise ConfigError(f"dataset {name!r}: {exc}") from None
+
+
+def upgrade_params(dataset, params: Mapping[str, Any], *, warn: bool = False) -> dict[str, Any]:
+    """``params`` of ``dataset`` under the names its class takes now (its ``_renamed_params``: old -> new).
+
+    Run records (``run.json``'s ``dataset_params``, a study's settings) keep
+    the names they were written with; comparing an old record with a new run
+    goes through this, so renaming a dataset parameter does not make an old
+    store or study "another run".
+
+    Parameters
+    ----------
+    dataset : str or object
+        Registry name, or anything else (a dataset object, a ``.ts`` path, a
+        name no longer installed): then ``params`` come back as they are.
+    params : mapping
+    warn : bool, default=False
+        Warn (:class:`FutureWarning`) for each old name: True where a user
+        gave them, False where they are read from a record.
+
+    Raises
+    ------
+    ConfigError
+        If an old name and its new name are both given.
+    """
+    params = dict(params or {})
+    if not params or not isinstance(dataset, str):
+        return params
+    try:
+        cls = dataset_info(dataset).load_class()
+    except ConfigError:  # not a registry name (a .ts path, an uninstalled plug-in): nothing to map
+        return params
+    try:
+        return rename_keys(params, getattr(cls, "_renamed_params", {}), owner=f"dataset {dataset!r}", warn=warn,
+                           stacklevel=2)
+    except TypeError as exc:  # both names given: a configuration error, like an unknown parameter
+        raise ConfigError(str(exc)) from None

@@ -222,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
         models,
         variant=args.variant,
         folds=args.folds,
-        seed=args.seed,
+        random_state=args.seed,  # --seed is the CLI's name of random_state
         out=args.out,
         n_jobs=args.n_jobs,
         scheduler=args.scheduler,

@@ -46,7 +46,7 @@ def watch_parent(pid: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="tserbench-parent-watch", daemon=True).start()
 
 
-def execute(job: Callable, tasks: list[tuple], data, *, seed: int, n_jobs: int, scheduler, return_estimator: bool,
+def execute(job: Callable, tasks: list[tuple], data, *, random_state: int, n_jobs: int, scheduler, return_estimator: bool,
             also_held_out: bool = False, checkpoint: tuple | None = None,
             seed_by_repeat: bool = False) -> Iterator:
     """Run ``job`` on ``tasks`` = [(name, estimator, repeat, fold, train, test)], yield results as they finish.
@@ -60,7 +60,7 @@ def execute(job: Callable, tasks: list[tuple], data, *, seed: int, n_jobs: int, 
     tasks : list of tuple
     data : BenchmarkData
         Sent once per worker (memory-mapped by loky, scattered by dask).
-    seed, return_estimator, also_held_out, checkpoint, seed_by_repeat
+    random_state, return_estimator, also_held_out, checkpoint, seed_by_repeat
         Passed to ``job``.
     n_jobs : int
         Local worker processes (1: in this process).
@@ -69,7 +69,7 @@ def execute(job: Callable, tasks: list[tuple], data, *, seed: int, n_jobs: int, 
     """
     if not tasks:
         return
-    kwargs = {"seed": seed, "return_estimator": return_estimator, "also_held_out": also_held_out,
+    kwargs = {"random_state": random_state, "return_estimator": return_estimator, "also_held_out": also_held_out,
               "checkpoint": checkpoint, "seed_by_repeat": seed_by_repeat}
     if scheduler is None and (n_jobs == 1 or len(tasks) == 1):
         for name, est, r, f, train, test in tasks:

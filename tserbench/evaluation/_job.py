@@ -1,8 +1,8 @@
 """One job of the runner: fit and score one (model, repeat, fold), return its record.
 
 Each (model, repeat, fold) is an independent job (:func:`run_job`): clone the
-estimator, give it a random state derived from ``(seed, model, repeat,
-fold)``, fit it on the training part, predict both parts, score both.
+estimator, give it a random state derived from ``(random_state, model,
+repeat, fold)``, fit it on the training part, predict both parts, score both.
 Nothing is written here (the caller owns the result store), so a job can run
 on any machine that has tserbench installed.
 """
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tserbench import __version__
+from tserbench._renamed import renamed_keyword
 from tserbench.environment import environment
 from tserbench.evaluation._engines import watch_parent
 from tserbench.evaluation._history import epochs_of, history_of
@@ -90,6 +91,7 @@ def _score(est, data: BenchmarkData, train, test, *, model: str, repeat: int, fo
     return metrics, predict_seconds, pred_val, weights
 
 
+@renamed_keyword("seed", "random_state")
 def run_job(
     estimator,
     data: BenchmarkData,
@@ -99,7 +101,7 @@ def run_job(
     model: str,
     repeat: int,
     fold: int,
-    seed: int = 0,
+    random_state: int = 0,
     return_estimator: bool = False,
     also_held_out: bool = False,
     checkpoint: tuple | None = None,
@@ -109,7 +111,7 @@ def run_job(
     """Fit and score one (model, repeat, fold) job.
 
     The estimator is cloned (sklearn/sktime ``clone``), given the random
-    state :func:`job_seed` ``(seed, model, repeat, fold)``, fitted on the
+    state :func:`job_seed` ``(random_state, model, repeat, fold)``, fitted on the
     training part and scored on both parts.  Nothing is written here (the
     caller owns the result store), so a job can run on any machine.
 
@@ -130,8 +132,8 @@ def run_job(
     model : str
         Model name (result folder, error messages, seed).
     repeat, fold : int
-    seed : int
-        Run seed.
+    random_state : int
+        The run's seed (``seed=`` is its deprecated old name).
     return_estimator : bool
         Send the fitted estimator back (for ``save_models``).
     also_held_out : bool
@@ -167,8 +169,8 @@ def run_job(
     train = np.asarray(train)
     test = np.asarray(test)
     est = clone(estimator)
-    random_state = int(repeat) if seed_by_repeat else job_seed(seed, model, repeat, fold)
-    set_random_state(est, random_state)
+    estimator_seed = int(repeat) if seed_by_repeat else job_seed(random_state, model, repeat, fold)
+    set_random_state(est, estimator_seed)
     X_train, y_train = take_rows(data.X, train), data.y[train]
     selection = selection_of(est)
     can_score = hasattr(est, "fit_with_held_out")
@@ -201,7 +203,7 @@ def run_job(
         "repeat": int(repeat),
         "fold": int(fold),
         "estimator": f"{type(est).__module__}.{type(est).__qualname__}",
-        "random_state": random_state,
+        "random_state": estimator_seed,  # the estimator's, as the job file has always recorded it
         "selection": selection,
         "selection_detail": getattr(est, "selection_", None),
         # deep regressors: how the run ended ("converged" or "cap") and its budget in steps

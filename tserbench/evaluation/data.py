@@ -121,12 +121,14 @@ def load_benchmark_data(dataset, *, variant: str | None = "full", dataset_params
             raise ConfigError(f"a .ts dataset has no preprocessing variants; drop variant={variant!r}")
         dataset, variant = TSFileDataset(dataset, **dataset_params), None
     if isinstance(dataset, str):
-        from tserbench.datasets import dataset_info, get_dataset
+        from tserbench.datasets import dataset_info, get_dataset, upgrade_params
 
         info = dataset_info(dataset)
         name = info.name  # the registry's spelling: an archive name in any case, Covid3Month -> covid3month
         if "variant" in dataset_params:
             raise ConfigError("give the variant as variant=, not inside dataset_params")
+        # a renamed parameter's old name (rrab-synthetic's seed) is recorded under its new one
+        dataset_params = upgrade_params(name, dataset_params, warn=True)
         cls = info.load_class()
         if "variant" not in inspect.signature(cls).parameters:  # tecator, covid3month
             if variant not in (None, "full"):

@@ -28,6 +28,7 @@ import numpy as np
 
 from tserbench import __version__
 from tserbench._io import atomic_write_json
+from tserbench._renamed import renamed_keyword
 from tserbench._secrets import mask_secrets
 from tserbench.environment import environment
 from tserbench.evaluation._cv_object import SplitterOfObject, check_cv
@@ -78,6 +79,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
+@renamed_keyword("seed", "random_state")
 def run_benchmark(
     dataset,
     models,
@@ -85,7 +87,7 @@ def run_benchmark(
     variant: str = "full",
     folds: str | None = _PREDEFINED,
     cv=None,
-    seed: int = 0,
+    random_state: int = 0,
     out: str | os.PathLike | None = None,
     n_jobs: int = 1,
     scheduler=None,
@@ -111,7 +113,7 @@ def run_benchmark(
     folds : str or None, default="predefined"
         ``"predefined"`` (the dataset's own folds) or ``"KxR"`` (e.g.
         ``"5x2"``: :class:`RepeatedStratifiedRegressionKFold` with K folds,
-        R repeats, strata of 20, shuffled with ``seed``), ``"fixed"`` (the
+        R repeats, strata of 20, shuffled with ``random_state``), ``"fixed"`` (the
         dataset's own train/test split) or ``"resamples:N"`` (tsml-eval's
         resamples of it, :class:`~tserbench.evaluation.splitters.ArchiveResamples`;
         the estimator of resample ``r`` gets ``random_state=r``).  None: the
@@ -120,11 +122,14 @@ def run_benchmark(
         Instead of ``folds``: any object with ``split(X, y)``, e.g.
         ``KFold(5, shuffle=True, random_state=0)``, ``RepeatedKFold`` or one of
         :mod:`tserbench.evaluation.splitters`.  A shuffling splitter needs an
-        integer ``random_state`` (``seed`` does not seed it).  The store
+        integer ``random_state`` of its own (this function's does not seed it).  The store
         records ``repr(cv)`` as the run's protocol, so resuming with another
         splitter is refused.  Giving both ``folds`` and ``cv`` is refused.
-    seed : int, default=0
-        Seed of the fold shuffles and, through :func:`job_seed`, of every model.
+    random_state : int, default=0
+        Seed of the fold shuffles and, through :func:`job_seed`, of every
+        model; recorded as run.json's ``seed`` (``tserbench run --seed``).
+        ``seed=`` is its deprecated old name: still accepted, with a
+        :class:`FutureWarning`.
     out : path, optional
         Result folder; default ``results/<dataset>``.
     n_jobs : int, default=1
@@ -171,8 +176,8 @@ def run_benchmark(
         check_cv(cv)
     elif folds is not None:
         parse_folds(folds)  # fail on a bad spec before loading anything
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
+    if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool) or random_state < 0:
+        raise ConfigError(f"random_state (--seed) must be an integer >= 0, got {random_state!r}")
     if scheduler is None and (not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
         raise ConfigError(f"n_jobs must be a non-zero int, got {n_jobs!r}")
     if checkpoint_every is not None and (isinstance(checkpoint_every, bool)
@@ -185,7 +190,7 @@ def run_benchmark(
         splitter = SplitterOfObject(cv)
     else:
         splitter = make_splitter(str(folds) if folds is not None else None, folds=data.folds,
-                                 random_state=int(seed), dataset=repr(data.name), test_mask=data.test_mask)
+                                 random_state=int(random_state), dataset=repr(data.name), test_mask=data.test_mask)
     seed_by_repeat = bool(getattr(splitter, "seeds_estimator_by_repeat", False))
     splits = list(splitter.split_with_repeat(data.X, data.y))
 
@@ -196,7 +201,7 @@ def run_benchmark(
         "dataset_params": data.params,
         "variant": data.variant,
         "protocol": splitter.protocol,
-        "seed": int(seed),
+        "seed": int(random_state),  # the file format's name (RUN_IDENTITY_KEYS): not renamed
         "n_instances": len(data),
         "n_splits": len(splits),
         # recorded for publication: a storage URL's password never is
@@ -257,7 +262,7 @@ def run_benchmark(
         reporter = Reporter(len(tasks), skipped, progress, header=header, models=[t[0] for t in tasks])
         try:
             for result in execute(
-                run_job, tasks, data, seed=int(seed), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
+                run_job, tasks, data, random_state=int(random_state), n_jobs=int(n_jobs), scheduler=scheduler, return_estimator=save_models,
                 also_held_out=also_held_out, seed_by_repeat=seed_by_repeat,
                 checkpoint=None if checkpoint_every is None else (str(store.out.resolve() / ".checkpoints"), int(checkpoint_every)),
             ):

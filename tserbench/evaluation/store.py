@@ -48,6 +48,21 @@ def _jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=_json_default))
 
 
+def _identity(run: dict) -> dict:
+    """The :data:`RUN_IDENTITY_KEYS` of a run record, its dataset parameters under their current names.
+
+    A store recorded before a dataset parameter was renamed (rrab-synthetic's
+    ``seed``, now ``random_state``) keeps the old name in its run.json: the
+    file is a format and is not rewritten; the comparison maps the name.
+    """
+    from tserbench.datasets import upgrade_params
+
+    identity = {key: run.get(key) for key in RUN_IDENTITY_KEYS}
+    if isinstance(identity["dataset_params"], dict):
+        identity["dataset_params"] = upgrade_params(identity["dataset"], identity["dataset_params"])
+    return identity
+
+
 class ResultStore:
     """Read and write the result store of one benchmark run.
 
@@ -130,15 +145,12 @@ class ResultStore:
 
     def check_run(self, info: dict) -> None:
         """Raise :class:`ConfigError` if :meth:`init_run` would refuse ``info`` (writes nothing)."""
-        info = _jsonable(info)
         existing = self.read_run()
         if existing is None:
             return
-        diffs = [
-            f"{key}: {existing.get(key)!r} there, {info.get(key)!r} requested"
-            for key in RUN_IDENTITY_KEYS
-            if existing.get(key) != info.get(key)
-        ]
+        there, asked = _identity(existing), _identity(_jsonable(info))
+        diffs = [f"{key}: {there[key]!r} there, {asked[key]!r} requested" for key in RUN_IDENTITY_KEYS
+                 if there[key] != asked[key]]
         if diffs:
             raise ConfigError(
                 f"{self.run_path} belongs to another run ({'; '.join(diffs)}); "

@@ -45,9 +45,9 @@ def smooth_resample(lcs, n_grid: int = 50, *, method: str = "fast") -> np.ndarra
         Number of grid points (>= 4).
     method : {"fast", "scipy"}, default="fast"
         - ``"scipy"``: the reference, ``make_smoothing_spline(lam=None)`` on
-          the three copies, one star at a time (~30-40 stars/s).
+          the three copies, one star at a time (slow: docs/performance.md).
         - ``"fast"``: batched numpy periodic smoothing spline with the same
-          GCV search (thousands of stars/s). It differs from ``"scipy"`` where
+          GCV search, all stars at once. It differs from ``"scipy"`` where
           scipy's search stops on the large-``lam`` plateau and returns an
           almost flat curve (most sparse DG22 stars); elsewhere the two agree
           to ~1e-6 mag. See :mod:`tserbench.preprocessing._periodic_spline`.
@@ -88,8 +88,8 @@ def _smooth(lcs, n_grid, method):
                 )
     if method == "fast":
         # The batched solves are many tiny matrix operations: a multi-threaded
-        # BLAS only adds synchronisation (12x slower on a loaded 2-core box,
-        # measured), so the fit runs on one BLAS thread.
+        # BLAS only adds synchronisation (many times slower on a loaded
+        # machine), so the fit runs on one BLAS thread.
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1):

@@ -46,7 +46,8 @@ _LAZY: dict[str, str] = {
 }
 
 _NOT_ESTIMATOR_MODULES = {"_registry", "_builtin", "_saved", "_deep_format", "_predict", "_cli", "classical", "compose",
-                          "_base", "_training_data", "_fit_modes", "_inference"}
+                          "_base", "_training_data", "_training_run", "_fit_modes", "_inference",
+                          "_recurrent_base"}
 
 __all__ = [
     "ENTRY_POINT_GROUP",

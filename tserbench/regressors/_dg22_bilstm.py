@@ -7,7 +7,7 @@ takes unequal-length input, padded with ``mask_value`` and masked.
 from __future__ import annotations
 
 from tserbench.networks import DG22BiLSTMNetwork
-from tserbench.regressors._recurrent import _RecurrentRegressor
+from tserbench.regressors._recurrent_base import _RecurrentRegressor
 
 __all__ = ["DG22BiLSTMRegressor"]
 

@@ -32,7 +32,7 @@ class InferenceMixin:
             )
         X3 = self._scale_input(X3)
         if len(X3) <= _EAGER_PREDICT_MAX:
-            # a direct call skips tracing the inference function (~0.3 s);
+            # a direct call skips tracing the inference function;
             # for larger inputs the traced function is faster
             y_pred = self.model_(X3, training=False)
         else:
@@ -57,11 +57,10 @@ class InferenceMixin:
         """The fitted model's inference pass as a ``tf.function``, traced once and cached.
 
         Written here instead of calling ``keras.Model.predict``: Keras' predict
-        loop (data adapter, callbacks, per-batch conversion) cost about a
-        quarter of a bare Keras GRU's inference time on a 2-core CPU (median
-        30,000 series/s against 37,000-42,000 for this function).  The input signature
-        leaves the batch dimension free, so the last, shorter batch does not
-        retrace.  Cached outside the pickled state (see ``__getstate__``).
+        loop (data adapter, callbacks, per-batch conversion) is a large share
+        of a small network's inference time (docs/performance.md measures
+        both).  The input signature leaves the batch dimension free, so the
+        last, shorter batch does not retrace.  Cached outside the pickled state (see ``__getstate__``).
         """
         forward = self.__dict__.get("_forward")
         if forward is None:

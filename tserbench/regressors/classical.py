@@ -243,9 +243,9 @@ class FourierGBRegressor(_BaseFourierRegressor):
     n_jobs : int or None, default=1
         OpenMP threads of the gradient boosting during ``fit`` and ``predict``
         (through :mod:`threadpoolctl`); None leaves sklearn's default (all
-        cores).  The default is 1 because the benchmark runs folds in
-        parallel, and on a loaded machine OpenMP's spinning threads made small
-        fits ~20x slower (measured: 3 ms vs 70 ms per fit, 2 cores).
+        cores).  The default is 1 because the runner fits folds in parallel
+        processes, and on a loaded machine OpenMP's spinning threads make small
+        fits many times slower (docs/performance.md).
 
     Attributes
     ----------

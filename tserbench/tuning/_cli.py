@@ -106,7 +106,7 @@ def _tune(args) -> int:
         timeout=args.timeout,
         sampler=args.sampler,
         pruner=args.pruner,
-        seed=args.seed,
+        random_state=args.seed,  # --seed is the CLI's name of random_state
         variant=args.variant,
         dataset_params=dict(args.dataset_params),
         fixed_params=dict(args.fixed_params),

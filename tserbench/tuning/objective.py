@@ -3,8 +3,8 @@
 Design (see ``docs/tuning.md``): one *outer* fold of the leaderboard protocol
 is held out (``holdout_fold``) and never touched; the trial's score is the
 mean metric over an inner stratified K-fold (:class:`RepeatedStratifiedRegressionKFold`,
-K=3 by default) on the remaining stars.  The inner splits are fixed by the
-seed, so every trial is scored on the same splits and the pruner compares
+K=3 by default) on the remaining stars.  The inner splits are fixed by
+``random_state``, so every trial is scored on the same splits and the pruner compares
 like with like: after each inner fold the running mean is reported
 (``trial.report``) and a trial that the pruner judges hopeless stops there.
 """
@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tserbench._renamed import renamed_keyword
 from tserbench.evaluation.metrics import GREATER_IS_BETTER, METRICS
 from tserbench.exceptions import ConfigError
 from tserbench.tuning.spaces import suggest_params
@@ -89,6 +90,7 @@ class TuningData:
         self.description = description
 
 
+@renamed_keyword("seed", "random_state")
 def load_tuning_data(
     dataset,
     *,
@@ -97,7 +99,7 @@ def load_tuning_data(
     folds: str | None = None,
     holdout_fold: int = 0,
     inner_splits: int = 3,
-    seed: int = 0,
+    random_state: int = 0,
 ) -> TuningData:
     """Load a dataset exactly as ``tserbench run`` does, drop the outer holdout fold, fix the inner K-fold.
 
@@ -117,9 +119,9 @@ def load_tuning_data(
         Outer fold (of the first repeat) whose stars are removed before tuning.
     inner_splits : int, default=3
         K of the inner stratified K-fold.
-    seed : int, default=0
+    random_state : int, default=0
         Seed of the ``KxR`` outer split (must equal ``tserbench run --seed``)
-        and of the inner split.
+        and of the inner split.  ``seed=`` is its deprecated old name.
 
     Returns
     -------
@@ -133,7 +135,7 @@ def load_tuning_data(
     data = load_benchmark_data(dataset, variant=variant, dataset_params=dataset_params)
     X, y = data.X, np.asarray(data.y, dtype=float)
     folds = folds or ("predefined" if data.folds is not None else "5x1")
-    outer = make_splitter(folds, folds=data.folds, random_state=int(seed), dataset=repr(data.name))
+    outer = make_splitter(folds, folds=data.folds, random_state=int(random_state), dataset=repr(data.name))
     train_idx = None
     labels = []
     for repeat, fold, tr, _te in outer.split_with_repeat(X, y):
@@ -147,7 +149,7 @@ def load_tuning_data(
             f"holdout fold {holdout_fold} out of range: {data.name} with folds={folds!r} has folds {labels}"
         )
     X_tr, y_tr = _take(X, train_idx), y[train_idx]
-    inner = RepeatedStratifiedRegressionKFold(n_splits=int(inner_splits), n_repeats=1, random_state=int(seed))
+    inner = RepeatedStratifiedRegressionKFold(n_splits=int(inner_splits), n_repeats=1, random_state=int(random_state))
     splits = [(np.asarray(a), np.asarray(b)) for a, b in inner.split(X_tr, y_tr)]
     desc = (
         f"{data.name}: outer folds={folds!r}, fold {holdout_fold} held out "

@@ -7,7 +7,7 @@ Optuna seeds a sampler once per process.  Two workers started with the same
 seed at the same moment would then propose the same parameters, and a
 resumed worker would replay the samples of the run it resumes.
 :class:`PerTrialSeedSampler` re-creates the wrapped sampler in
-``before_trial`` with a seed derived from ``(seed, trial.number)``: trial
+``before_trial`` with a seed derived from ``(random_state, trial.number)``: trial
 numbers are unique within a study, so every trial gets its own stream, and
 one worker alone is still reproducible.  The wrapped samplers keep no state
 between trials that matters here (TPE and random sampling read the history
@@ -23,6 +23,7 @@ import numpy as np
 import optuna
 from optuna.samplers import BaseSampler
 
+from tserbench._renamed import renamed_keyword
 from tserbench.exceptions import ConfigError
 
 __all__ = ["SAMPLERS", "make_sampler", "PerTrialSeedSampler"]
@@ -50,15 +51,17 @@ class PerTrialSeedSampler(BaseSampler):
     Parameters
     ----------
     factory : callable
-        ``factory(seed) -> BaseSampler``.
-    seed : int or None
-        Base seed; None leaves the wrapped sampler unseeded (and is not re-created).
+        ``factory(seed) -> BaseSampler`` (Optuna's samplers call it ``seed``).
+    random_state : int or None
+        Base seed; None leaves the wrapped sampler unseeded (and is not
+        re-created).  ``seed=`` is its deprecated old name.
     """
 
-    def __init__(self, factory: Callable[[int | None], BaseSampler], seed: int | None = None):
+    @renamed_keyword("seed", "random_state")
+    def __init__(self, factory: Callable[[int | None], BaseSampler], random_state: int | None = None):
         self.factory = factory
-        self.seed = seed
-        self._inner = self._make(None if seed is None else self.trial_seed(-1))
+        self.random_state = random_state
+        self._inner = self._make(None if random_state is None else self.trial_seed(-1))
 
     def _make(self, seed):
         with warnings.catch_warnings():
@@ -67,10 +70,10 @@ class PerTrialSeedSampler(BaseSampler):
 
     def trial_seed(self, number: int) -> int:
         """The seed of trial ``number``."""
-        return int(np.random.SeedSequence([int(self.seed), int(number) + 1]).generate_state(1)[0])
+        return int(np.random.SeedSequence([int(self.random_state), int(number) + 1]).generate_state(1)[0])
 
     def before_trial(self, study, trial) -> None:
-        if self.seed is not None:
+        if self.random_state is not None:
             self._inner = self._make(self.trial_seed(trial.number))
         self._inner.before_trial(study, trial)
 
@@ -90,16 +93,18 @@ class PerTrialSeedSampler(BaseSampler):
         self._inner.reseed_rng()
 
 
-def make_sampler(name: str | BaseSampler = "tpe", seed: int | None = None) -> BaseSampler:
+@renamed_keyword("seed", "random_state")
+def make_sampler(name: str | BaseSampler = "tpe", random_state: int | None = None) -> BaseSampler:
     """Optuna sampler by name (``"tpe"``, ``"random"``, ``"cmaes"``), seeded per trial.
 
     Parameters
     ----------
     name : str or optuna.samplers.BaseSampler, default="tpe"
         A name from :data:`SAMPLERS`, or a sampler object, which is returned
-        as it is (``seed`` does not reseed it).
-    seed : int or None
-        Base seed of :class:`PerTrialSeedSampler` for a named sampler.
+        as it is (``random_state`` does not reseed it).
+    random_state : int or None
+        Base seed of :class:`PerTrialSeedSampler` for a named sampler
+        (``seed=`` is its deprecated old name).
 
     Returns
     -------
@@ -118,4 +123,4 @@ def make_sampler(name: str | BaseSampler = "tpe", seed: int | None = None) -> Ba
 
         if importlib.util.find_spec("cmaes") is None:
             raise ConfigError("sampler 'cmaes' needs the 'cmaes' package: pip install cmaes")
-    return PerTrialSeedSampler(factory, seed)
+    return PerTrialSeedSampler(factory, random_state)

@@ -2,7 +2,7 @@
 
 Run the timings with::
 
-    pytest tests/benchmarks/test_bench_training.py -p no:xdist --benchmark-enable \
+    pytest tests/speed/test_bench_training.py -p no:xdist --benchmark-enable \
         --benchmark-columns=mean,min,rounds
 
 Synthetic DG22-sized input: 4458 series x 50 steps x 2 channels (the ``full``

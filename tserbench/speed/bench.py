@@ -59,7 +59,7 @@ def _best_of(fn, repeats: int, min_seconds: float = 1.0) -> float:
     """Smallest wall time of one call of ``fn`` (seconds), over at least ``repeats`` calls.
 
     Calls continue until they add up to ``min_seconds`` too, so that a fast
-    operation (the ``raw`` panel of 1000 stars takes ~20 ms) is timed over
+    operation (such as building the ``raw`` panel) is timed over
     many calls: its best time then does not hinge on a few calls that another
     process happened to slow down.
     """

@@ -2,7 +2,7 @@
 
 Run the timings with::
 
-    pytest tests/benchmarks/test_bench_preprocessing.py -p no:xdist --benchmark-enable \
+    pytest tests/speed/test_bench_preprocessing.py -p no:xdist --benchmark-enable \
         --benchmark-columns=mean,min,rounds
 
 stars/s = ``extra_info["n_stars"]`` / mean. In CI (``--benchmark-disable``)

@@ -1,7 +1,7 @@
 """Load time of the DG22 dataset (pytest-benchmark; a plain run in CI with --benchmark-disable).
 
 Run the timings with:
-    TSERBENCH_DATA=/path/to/data pytest tests/benchmarks/test_bench_load.py -p no:xdist --benchmark-enable
+    TSERBENCH_DATA=/path/to/data pytest tests/speed/test_bench_load.py -p no:xdist --benchmark-enable
 """
 
 from __future__ import annotations

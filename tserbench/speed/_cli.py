@@ -49,8 +49,8 @@ def register(subparsers) -> None:
 
 def _bench(args: argparse.Namespace) -> int:
     from tserbench._io import atomic_write_json
-    from tserbench.benchmarks.bench import check_comparable, compare, run_bench
     from tserbench.evaluation._cli import load_params_spec
+    from tserbench.speed.bench import check_comparable, compare, run_bench
 
     baseline = None
     if args.compare is not None:

@@ -1,1 +1,0 @@
-"""tserbench.benchmarks."""
