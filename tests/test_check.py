@@ -126,3 +126,15 @@ def test_check_refuses_a_store_of_other_data_and_warns_on_other_params(tmp_path,
     next(r for r in changed["rows"] if r["model"] == "gru")["params"]["n_epochs"] = 7
     result = check_against_reference(changed, res)
     assert result.passed and result.params_differences == ["gru: n_epochs 7 -> 50"]
+
+
+def test_a_reference_written_under_a_dataset_parameter_s_old_name_is_comparable(reference):
+    # RRabSynthetic's seed became random_state: a leaderboard recorded before keeps {"seed": N}
+    path, res, doc = reference
+    old, new = copy.deepcopy(doc), copy.deepcopy(doc)
+    old["dataset_params"] = {"n_stars": 60, "seed": 3}
+    new["dataset_params"] = {"n_stars": 60, "random_state": 3}
+    assert check_against_reference(old, new).passed
+    new["dataset_params"] = {"n_stars": 60, "random_state": 4}
+    with pytest.raises(ConfigError, match="not comparable"):
+        check_against_reference(old, new)

@@ -166,10 +166,13 @@ def environment_differences(ref_doc: dict, cur_doc: dict) -> list[str]:
 
 def _identity(doc: dict) -> dict:
     """What must agree for two leaderboards to be comparable: the data and the folds."""
+    from tserbench.datasets import upgrade_params
+
     run = doc.get("run") or {}
     return {
         "dataset": doc.get("dataset"),
-        "dataset_params": doc.get("dataset_params") or {},
+        # a leaderboard written before a dataset parameter was renamed keeps the old name
+        "dataset_params": upgrade_params(doc.get("dataset"), doc.get("dataset_params") or {}),
         "protocol": doc.get("protocol"),
         "n_instances": run.get("n_instances"),
         "seed": run.get("seed"),

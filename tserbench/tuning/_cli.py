@@ -88,7 +88,7 @@ def register(subparsers) -> None:
     e.add_argument("--storage", default=DEFAULT_STORAGE, help=f"storage URL (default {DEFAULT_STORAGE})")
     e.add_argument("--study-name", required=True)
     e.add_argument("-o", "--output", default="params.json", help="JSON file (default params.json)")
-    e.set_defaults(func=_export)
+    e.set_defaults(func=_export, on_interrupt="the parameters file is written whole or not at all; re-run the command")
 
 
 def _tune(args) -> int:
