@@ -43,7 +43,7 @@ def test_a_killed_fit_resumes_from_its_last_checkpoint(tmp_path, monkeypatch):
     monkeypatch.setattr(ckpt, "save_checkpoint", real)
 
     resumed = GRURegressor(**KW).checkpoint_to(path, every=2).fit(X, y)
-    assert resumed.resumed_from_epoch_ == 4
+    assert resumed.resumed_from_epoch_ == 4 and resumed.checkpoint_ignored_ is None
     assert resumed.n_epochs_trained_ == 7 and len(resumed.history_["loss"]) == 7
     assert not path.exists()  # removed once the fit completed
     fresh = GRURegressor(**KW).fit(X, y)
@@ -63,6 +63,10 @@ def test_a_checkpoint_of_another_fit_is_ignored(tmp_path):
                          history={"loss": [1.0]})
     other = GRURegressor(**{**KW, "n_epochs": 2, "learning_rate": 0.02}).checkpoint_to(path, every=5).fit(X, y)
     assert other.resumed_from_epoch_ is None and len(other.history_["loss"]) == 2
+    # ... and says so (the runner records it as checkpoint_ignored, the progress line prints it)
+    assert other.checkpoint_ignored_ == ("c.npz (epoch 1) is another fit's: its parameters, data or code differ; "
+                                         "trained from epoch 0")
+    assert ckpt.ignored_reason(tmp_path / "none.npz", fp="x") is None
     with pytest.raises(ValueError, match="positive number of epochs"):
         GRURegressor().checkpoint_to(path, every=0)
 

@@ -220,6 +220,7 @@ def run_job(
         "predict_seconds": predict_seconds,
         "epochs": epochs_of(est, history),
         "resumed_from_epoch": getattr(est, "resumed_from_epoch_", None),
+        "checkpoint_ignored": getattr(est, "checkpoint_ignored_", None),
         "history": history,
         "started": started.isoformat(timespec="seconds"),
         "host": platform.node(),

@@ -92,6 +92,10 @@ class Reporter:
         rec = result.record
         val = rec["metrics"]["val"]
         epochs = f", {rec['epochs']} epochs" if rec.get("epochs") is not None else ""
+        if rec.get("resumed_from_epoch"):
+            epochs += f", resumed from epoch {rec['resumed_from_epoch']}"
+        if rec.get("checkpoint_ignored"):
+            epochs += f"; checkpoint {rec['checkpoint_ignored']}"
         eta = self._eta(result.model, float(rec.get("fit_seconds") or 0.0))
         width = len(str(self.total))
         text = (

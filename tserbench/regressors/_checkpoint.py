@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["fingerprint", "save_checkpoint", "load_checkpoint", "make_checkpointer"]
+__all__ = ["fingerprint", "save_checkpoint", "load_checkpoint", "ignored_reason", "make_checkpointer"]
 
 _VERSION = 1
 
@@ -101,6 +101,28 @@ def load_checkpoint(path: str | os.PathLike, *, fp: str):
     except (OSError, ValueError, KeyError, json.JSONDecodeError):
         return None
     return state
+
+
+def ignored_reason(path: str | os.PathLike, *, fp: str) -> str | None:
+    """Why the checkpoint at ``path`` was not resumed from (None: there is none, or it is this fit's).
+
+    A fit restarted from epoch 0 beside a checkpoint says so in its record
+    (``checkpoint_ignored``), instead of silently training again.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        return f"{path.name} is unreadable ({type(exc).__name__}); trained from epoch 0"
+    if meta.get("version") != _VERSION:
+        return f"{path.name} has format version {meta.get('version')}, not {_VERSION}; trained from epoch 0"
+    if meta.get("fingerprint") != fp:
+        return (f"{path.name} (epoch {meta.get('epoch')}) is another fit's: its parameters, data or code "
+                "differ; trained from epoch 0")
+    return None
 
 
 def restore(state: dict, *, model, criteria) -> int:

@@ -105,12 +105,15 @@ class TrainingRunMixin:
         checkpoint = self.__dict__.get(CHECKPOINT)
         initial_epoch, checkpointer = 0, None
         if checkpoint is not None:
-            from tserbench.regressors._checkpoint import fingerprint, load_checkpoint, make_checkpointer, restore
+            from tserbench.regressors._checkpoint import (
+                fingerprint, ignored_reason, load_checkpoint, make_checkpointer, restore,
+            )
 
             path, every = checkpoint
             params = {k: v for k, v in self.get_params(deep=False).items() if k != "verbose"}
             fp = fingerprint(params, X3, y32, weights, train, val, *(scored or ()))
             state = load_checkpoint(path, fp=fp)
+            self.checkpoint_ignored_ = None if state is not None else ignored_reason(path, fp=fp)
             if state is not None:
                 initial_epoch = restore(state, model=self.model_, criteria=criteria)
             checkpointer = make_checkpointer(keras, path, every, fp=fp, criteria=criteria, reduce_lr=reduce_lr,
