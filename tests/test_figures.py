@@ -64,6 +64,16 @@ def test_learning_curves_of_old_runs_say_they_show_the_loss():
     assert fig.axes[0].get_ylabel() == "inner-split loss (weighted MSE + reg.)"
 
 
+def test_a_panel_draws_one_series_for_all_its_folds_when_some_lack_the_rmse():
+    # a store finished partly by older code (loss only) and partly by newer (RMSE too): both folds show the loss
+    old = {"loss": [0.5, 0.3], "val_loss": [0.6, 0.4]}
+    new = {**old, "rmse": [0.9, 0.7], "val_rmse": [0.8, 0.6]}
+    fig = figures.learning_curves({"gru": [("r0 f0", old), ("r0 f1", new)]})
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "inner-split loss (weighted MSE + reg.)"
+    assert [list(line.get_ydata()) for line in ax.lines] == [[0.6, 0.4], [0.6, 0.4]]
+
+
 def test_save_figures_writes_png_and_pdf_reproducibly_and_drops_stale_files(tmp_path):
     res = make_fake_results(tmp_path / "res", models={"gru": 0.12, "fcn": 0.25}, n_stars=60, n_folds=3)
     lb = collect(res)

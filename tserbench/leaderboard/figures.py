@@ -167,19 +167,36 @@ def fold_spread(rows: list[dict], styles: dict[str, dict] | None = None, vocab: 
     return fig
 
 
-def _curve(hist: dict) -> tuple[str, list[float] | None]:
-    """The series to plot and what it is: the inner split's RMSE if recorded, else its loss.
+_CURVE_KEYS = ("val_rmse", "rmse", "val_loss", "loss")  # in order of preference
+
+
+def _usable(hist: dict, key: str) -> list[float] | None:
+    """``hist[key]`` if it can be drawn against the epochs.
 
     An RMSE series shorter than the loss (a fit resumed from a checkpoint
     written before the RMSE was recorded) is not used: it would be drawn
     against the wrong epochs.
     """
-    n = len(hist.get("loss") or ())
-    for key in ("val_rmse", "rmse", "val_loss", "loss"):
-        vals = hist.get(key)
-        if vals and (len(vals) == n or key in ("val_loss", "loss")):
+    vals = hist.get(key)
+    if vals and (len(vals) == len(hist.get("loss") or ()) or key in ("val_loss", "loss")):
+        return vals
+    return None
+
+
+def _curve(hist: dict, keys: tuple[str, ...] = _CURVE_KEYS) -> tuple[str, list[float] | None]:
+    """The series to plot and what it is: the inner split's RMSE if recorded, else its loss."""
+    for key in keys:
+        vals = _usable(hist, key)
+        if vals is not None:
             return key, vals
     return "", None
+
+
+def _panel_keys(hists: list[dict]) -> tuple[str, ...]:
+    """The one series every job of a panel recorded (the most preferred), so that its lines are comparable;
+    every key in order when no series is common to all (the axis then says "mixed")."""
+    common = [k for k in _CURVE_KEYS if all(_usable(h, k) is not None for h in hists)]
+    return tuple(common[:1]) or _CURVE_KEYS
 
 
 _CURVE_LABELS = {  # short enough for the axis; the HTML's caption says what each is
@@ -210,9 +227,10 @@ def learning_curves(histories: dict[str, list], vocab: Vocabulary | None = None)
     cmap = colormaps["tab10"]
     for ax, (model, runs) in zip(axes, hs.items()):
         kinds, reasons = set(), []
+        keys = _panel_keys([run[1] for run in runs])
         for i, run in enumerate(runs):
             hist, detail = run[1], (run[2] if len(run) > 2 else {}) or {}
-            what, vals = _curve(hist)
+            what, vals = _curve(hist, keys)
             if vals is None:
                 continue
             kinds.add(what)
@@ -234,7 +252,7 @@ def learning_curves(histories: dict[str, list], vocab: Vocabulary | None = None)
         stops = ""
         if reasons:
             n_cap = reasons.count("cap")
-            stops = f" — {len(reasons) - n_cap} converged, {n_cap} at the cap"
+            stops = f"\n{len(reasons) - n_cap} converged, {n_cap} at the cap"
         ax.set_title(f"{model}{stops}", fontsize=9)
         ax.grid(alpha=0.3)
     longest = max(hs.values(), key=len)[:10]
