@@ -82,15 +82,13 @@ def save_checkpoint(path: str | os.PathLike, *, fp: str, epoch: int, model, crit
 
 
 def load_checkpoint(path: str | os.PathLike, *, fp: str):
-    """The saved state of this fit, or None (no file, another fit's, unreadable)."""
+    """The saved state of this fit, or None (no file, another fit's, unreadable: :func:`ignored_reason`)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.is_file() or ignored_reason(path, fp=fp) is not None:
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(bytes(data["meta"]).decode())
-            if meta.get("version") != _VERSION or meta.get("fingerprint") != fp:
-                return None
             state = {
                 "meta": meta,
                 "weights": _unpack("w", meta["n_weights"], data),
