@@ -492,17 +492,29 @@ def test_cli_no_arguments_is_the_quick_default_run(main, tmp_path, monkeypatch):
         return tmp_path / "fake"
 
     monkeypatch.setattr(runner, "run_benchmark", fake_run_benchmark)
-    monkeypatch.setattr(_cli, "_leaderboard", lambda out, quiet: seen.setdefault("leaderboard", out))
+    import tserbench.leaderboard as lb_mod
+
+    class FakeBoard:
+        doc = {}
+
+    def fake_collect(out):
+        seen["collected"] = out
+        return FakeBoard()
+
+    monkeypatch.setattr(lb_mod, "collect", fake_collect)
+    monkeypatch.setattr(lb_mod, "write_leaderboard", lambda lb, dest: seen.setdefault("leaderboard", dest))
+    monkeypatch.setattr(_cli, "_print_summary", lambda out, models, doc: seen.setdefault("summary", out))
     assert main([]) == 0
     assert seen["dataset"] == "rrab-synthetic"
     assert seen["models"] == ["fourier-linear", "fourier-gb", "gru"]
     assert seen["params"] == {"gru": {"n_epochs": 100}}
     assert seen["folds"] is None and seen["n_jobs"] == -1 and seen["variant"] == "full"
     assert """--params-from '{"gru": {"n_epochs": 100}}'""" in seen["command"]
-    assert seen["leaderboard"] == tmp_path / "fake"
+    assert seen["collected"] == seen["summary"] == tmp_path / "fake"
+    assert seen["leaderboard"] == tmp_path / "fake" / "leaderboard"
     seen.clear()
     assert main(["run", "--models", "gru", "--quiet", "--no-leaderboard"]) == 0
-    assert seen["params"] == {} and "leaderboard" not in seen  # explicit models: registry defaults
+    assert seen["params"] == {} and "leaderboard" not in seen and "summary" not in seen  # explicit models: registry defaults
 
 
 @pytest.mark.realdata
