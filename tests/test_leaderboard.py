@@ -452,3 +452,15 @@ def test_a_fold_collapsed_to_a_near_constant_prediction_is_flagged(tmp_path):
     from tserbench.leaderboard import _cells
 
     assert "collapsed 1/4" in _cells.flag_cell(row)
+
+
+def test_html_commands_wrap_between_names_not_inside_them(synthetic_lb):
+    """A long --models list wraps after a comma, never mid-name ("resne / t" on a narrow page)."""
+    import re
+
+    html_text = (synthetic_lb[1].parent / "leaderboard.html").read_text()
+    codes = re.findall(r"<li>[^<]*: <code>(.*?)</code></li>", html_text)
+    assert codes, "no command listed under 'Commands to regenerate'"
+    for code in codes:
+        assert not re.search(r",(?!<wbr>)", code), code  # every comma is a break opportunity
+        assert code.replace("<wbr>", "").startswith("tserbench ")

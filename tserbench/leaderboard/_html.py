@@ -39,6 +39,15 @@ def _esc(x) -> str:
     return html.escape("" if x is None else str(x))
 
 
+def _command_html(command: str) -> str:
+    """A shell command, escaped, that a narrow page wraps after a comma or a slash, not inside a name.
+
+    ``--models a,b,c`` is one long word; without a break opportunity the CSS
+    ``overflow-wrap:anywhere`` breaks it mid-name ("resne / t").
+    """
+    return _esc(command).replace(",", ",<wbr>").replace("/", "/<wbr>")
+
+
 def _img(fig, alt: str) -> str:
     from tserbench.leaderboard.figures import png_bytes
 
@@ -190,7 +199,7 @@ def to_html(lb, figs: dict | None = None) -> str:
     cmds = R.commands(doc)
     if cmds:
         body.append('<h2>Commands to regenerate</h2><ul class="cmds">')
-        body += [f"<li>{_esc(w)}: <code>{_esc(c)}</code></li>" for w, c in cmds]
+        body += [f"<li>{_esc(w)}: <code>{_command_html(c)}</code></li>" for w, c in cmds]
         body.append("</ul>")
     body.append("<h2>Environment</h2>")
     for heading, pairs in R.environment_groups(doc):
