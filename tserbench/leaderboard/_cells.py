@@ -186,6 +186,10 @@ def kinds_note(doc: dict, bold=lambda s: s) -> str:
     return "Kinds: " + "; ".join(bold(KIND_NOTES[k]) for k in present) + "."
 
 
+# Said under the paired comparison with DG22's published predictions, in Markdown and HTML.
+PUBLISHED_SELECTION_NOTE = ("DG22's predictions were selected on the test folds (held-out), which flatters them: "
+                            "a row selected on an inner split that beats them beats an optimistic number.")
+
 PAIRED_HEADER = ["model", "reference", "folds", "Δ RMSE (mean)", "folds better", "Wilcoxon p",
                  "t-test p", "Δ MAE (mean)", "Wilcoxon p (MAE)", "t-test p (MAE)"]
 

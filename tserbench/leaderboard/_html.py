@@ -131,7 +131,7 @@ def to_html(lb, figs: dict | None = None) -> str:
         body.append("<h2>Paired fold-wise comparison against DG22's published predictions</h2>")
         body.append('<p class="meta">Same stars, same folds. Δ = model − DG22 per fold '
                     "(negative: the model is better); two-sided Wilcoxon signed-rank and paired t-test "
-                    "over folds. DG22's predictions were selected on the test folds (held-out).</p>")
+                    "over folds. " + _esc(R.PUBLISHED_SELECTION_NOTE) + "</p>")
         body.append(_table(R.PAIRED_HEADER, [[_esc(c) for c in row] for row in paired], left=2))
         if "paired-vs-published" in figs:
             body.append(_img(figs["paired-vs-published"], "paired fold-wise differences"))
