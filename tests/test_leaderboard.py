@@ -358,6 +358,7 @@ def test_rows_are_flagged_for_budget_caps_and_for_losing_to_the_mean_predictor(t
     assert by["gru"]["folds_at_cap"] == 1 and by["gru"]["folds_worse_than_mean"] == 0
     assert by["gru"]["flags"] == ["1 of 4 folds stopped at the budget cap (not converged)"]
     assert by["broken"]["folds_worse_than_mean"] == 4 and by["broken"]["folds_at_cap"] == 0
+    assert by["gru"]["folds_stop_unknown"] == 0
     from tserbench.leaderboard import _render
     from tserbench.leaderboard._build import Leaderboard
 
@@ -471,3 +472,29 @@ def test_html_commands_wrap_between_names_not_inside_them(synthetic_lb):
     for code in codes:
         assert not re.search(r",(?!<wbr>)", code), code  # every comma is a break opportunity
         assert code.replace("<wbr>", "").startswith("tserbench ")
+
+
+def test_folds_without_a_recorded_stop_reason_are_flagged_not_passed_as_converged(tmp_path):
+    """A store (or a carried row) from before stop reasons were recorded: 'unknown', never a silent 'no cap'."""
+    from tserbench.evaluation import ResultStore
+    from tserbench.leaderboard._results import _carried_stop_unknown
+
+    res = make_fake_results(tmp_path / "res", models={"gru": 0.1, "ridge": 0.2}, n_stars=60, n_folds=3)
+    store = ResultStore(res)
+    oof = store.read_oof("gru")
+    for job in store.read_jobs("gru")[:2]:  # two folds written by the older code: epochs, no stop reason
+        old = {k: v for k, v in job.items() if k not in ("stop_reason", "steps")}
+        store.write_job("gru", job["repeat"], job["fold"], old,
+                        oof[(oof["repeat"] == job["repeat"]) & (oof["fold"] == job["fold"])])
+    for job in store.read_jobs("ridge"):  # a model trained without epochs has no stop to record
+        store.write_job("ridge", job["repeat"], job["fold"], {**job, "epochs": None, "stop_reason": None},
+                        store.read_oof("ridge").query(f"fold == {job['fold']} and repeat == {job['repeat']}"))
+    by = {r["model"]: r for r in collect(res).doc["rows"]}
+    assert by["gru"]["folds_stop_unknown"] == 2 and by["gru"]["folds_at_cap"] == 0
+    assert any("2 of 3 folds have no recorded stop reason" in f for f in by["gru"]["flags"])
+    assert by["ridge"]["folds_stop_unknown"] == 0 and by["ridge"]["flags"] == []
+    # a committed row from before the count existed: epochs without steps means nothing was recorded
+    assert _carried_stop_unknown({"epochs_mean": 93.3, "steps_mean": None, "n_jobs": 10, "folds_at_cap": 0}) == 10
+    assert _carried_stop_unknown({"epochs_mean": 500.0, "steps_mean": 8000.0, "n_jobs": 10}) == 0
+    assert _carried_stop_unknown({"epochs_mean": None, "n_jobs": 10}) == 0  # a classical model
+    assert _carried_stop_unknown({"folds_stop_unknown": 3, "epochs_mean": 9.0, "n_jobs": 10}) == 3

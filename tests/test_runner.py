@@ -667,3 +667,23 @@ def test_saved_models_record_the_datasets_own_preprocessing(tmp_path):
     for folder in (out / "lin" / "models" / "r0_f0", out / "lin" / "models"):
         _, manifest = load_model_dir(folder, trust_pickle=True)
         assert manifest["preprocessing"] == {"variant": "spline", "n_grid": 20, "max_len": 80}
+
+
+def test_terminal_summary_shows_the_leaderboards_pooled_headline_and_sample_sd(main, tmp_path, capsys):
+    """The run's closing table names and computes each statistic as leaderboard.json does."""
+    out = tmp_path / "o"
+    assert main(["run", "--models", "fourier-linear", "--dataset-param", "n_stars=60", "--folds", "3x2",
+                 "--n-jobs", "1", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    row = next(r for r in json.loads((out / "leaderboard" / "leaderboard.json").read_text())["rows"]
+               if r["model"] == "fourier-linear")
+    rmse = row["val"]["rmse"]
+    line = next(line for line in text.splitlines() if line.strip().startswith("fourier-linear"))
+    header = text.splitlines()[text.splitlines().index(line) - 1]
+    assert "val RMSE (pooled)" in header and "fold RMSE mean ± SD" in header and "3×2" in line
+    assert f"{rmse['value']:.4f}" in line  # the pooled headline, not the fold mean
+    folds = [f["rmse"] for f in row["per_fold"]]
+    assert f"{np.mean(folds):.4f} ± {np.std(folds, ddof=1):.4f}" in line  # sample SD over the 6 folds
+    assert f"{np.std(folds):.4f}" != f"{np.std(folds, ddof=1):.4f}"  # (the population SD would differ)
+    assert f"{np.mean(folds):.4f}" != f"{rmse['value']:.4f}"  # (and so do the fold mean and the pooled value)
+    assert "sample SD" in text

@@ -206,14 +206,21 @@ def _mean_predictor_rmse(oof: pd.DataFrame) -> dict[tuple[int, int], float]:
 
 
 def row_flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None = None,
-           splits: str = "folds") -> tuple[list[str], dict]:
+              splits: str = "folds", stop_unknown: int | None = None) -> tuple[list[str], dict]:
     """Warnings on a row: folds whose training hit the budget cap, no better than the mean predictor, or collapsed.
 
-    ``splits`` names the splits in the text ("folds", or "resamples" under the archive's protocols).
+    A fold trained by epochs whose record has no ``stop_reason`` (a store
+    written before the stop reason was recorded) counts as ``stop_unknown``:
+    whether it converged cannot be told, which the row says rather than show
+    no cap flag.  ``cap`` and ``stop_unknown`` given (a carried row) replace
+    the counts from ``jobs``.  ``splits`` names the splits in the text
+    ("folds", or "resamples" under the archive's protocols).
     """
     n = len(per_fold)
     if cap is None:
         cap = sum(1 for j in jobs if j.record.get("stop_reason") == "cap")
+    if stop_unknown is None:
+        stop_unknown = sum(1 for j in jobs if j.record.get("epochs") is not None and not j.record.get("stop_reason"))
     baseline = _mean_predictor_rmse(oof)
     recorded = {(j.repeat, j.fold): j.record.get("mean_predictor_rmse") for j in jobs}
     worse = 0
@@ -226,12 +233,16 @@ def row_flags(jobs, oof: pd.DataFrame, per_fold: pd.DataFrame, cap: int | None =
     flags = []
     if cap:
         flags.append(f"{cap} of {n} {splits} stopped at the budget cap (not converged)")
+    if stop_unknown:
+        flags.append(f"{stop_unknown} of {n} {splits} have no recorded stop reason (trained before it was "
+                     "recorded): whether they converged or stopped at the budget cap is unknown")
     if worse:
         flags.append(f"{worse} of {n} {splits} no better than predicting the training mean")
     if collapsed:
         flags.append(f"{collapsed} of {n} {splits} collapsed to a near-constant prediction (the predictions' "
                      f"spread below {COLLAPSE_RATIO:.0%} of the targets')")
-    return flags, {"folds_at_cap": cap, "folds_worse_than_mean": worse, "folds_collapsed": collapsed}
+    return flags, {"folds_at_cap": cap, "folds_stop_unknown": stop_unknown, "folds_worse_than_mean": worse,
+                   "folds_collapsed": collapsed}
 
 
 #: A fold whose out-of-fold predictions vary by less than this fraction of its targets' standard

@@ -145,6 +145,8 @@ def flag_cell(row: dict) -> str:
     parts = []
     if row.get("folds_at_cap"):
         parts.append(f"cap {row['folds_at_cap']}/{n}")
+    if row.get("folds_stop_unknown"):
+        parts.append(f"stop unrecorded {row['folds_stop_unknown']}/{n}")
     if row.get("folds_worse_than_mean"):
         parts.append(f"≤ mean {row['folds_worse_than_mean']}/{n}")
     if row.get("folds_collapsed"):

@@ -246,6 +246,21 @@ def carried_rows(board: CarriedBoard, first_variant, *,
     return rows, oof, environments, note
 
 
+def _carried_stop_unknown(row: dict) -> int:
+    """How many of a carried row's folds have no recorded stop reason.
+
+    A row that records the count keeps it.  An older row trained by epochs
+    (``epochs_mean``) without ``steps_mean`` comes from job records that had
+    neither steps nor a stop reason (the two were recorded together): its
+    ``folds_at_cap`` of 0 was never measured, so every fold counts as unknown.
+    """
+    if row.get("folds_stop_unknown") is not None:
+        return int(row["folds_stop_unknown"])
+    if row.get("epochs_mean") is not None and row.get("steps_mean") is None:
+        return int(row.get("n_jobs") or len(row.get("per_fold") or []))
+    return 0
+
+
 def _carried_row(row: dict, oof: pd.DataFrame, board: CarriedBoard, row_id: str) -> dict:
     """A committed harness row on a new leaderboard: metrics recomputed from its OOF file, the rest as committed."""
     val, per_fold = summarise_oof(oof)
@@ -253,7 +268,8 @@ def _carried_row(row: dict, oof: pd.DataFrame, board: CarriedBoard, row_id: str)
         if name in (row.get("val") or {}):
             val[name] = row["val"][name]
     splits = vocabulary(row.get("dataset"), row.get("protocol")).splits
-    flags, counts = row_flags([], oof, per_fold, cap=int(row.get("folds_at_cap") or 0), splits=splits)
+    flags, counts = row_flags([], oof, per_fold, cap=int(row.get("folds_at_cap") or 0), splits=splits,
+                              stop_unknown=_carried_stop_unknown(row))
     new = {k: v for k, v in row.items() if not k.startswith("paired_vs_")}
     base = row.get("base_model") or row["model"].split("@", 1)[0]
     new.update(

@@ -110,6 +110,7 @@ def make_fake_results(
                                 "val": score(oof.y_true, oof.y_pred, weights(oof.y_true.to_numpy()))},
                     "weights": "fake density weights", "n_train": int(tr.sum()), "n_val": int(val.sum()),
                     "fit_seconds": float(1.0 + m_i + rng.uniform()), "predict_seconds": 0.01, "epochs": epochs,
+                    "stop_reason": "converged", "steps": epochs * 4,
                     "history": ({"loss": loss, "val_loss": [v * 1.2 for v in loss]} if history else None),
                     "environment": env,
                 }
