@@ -137,3 +137,25 @@ def test_figures_format_alike_in_value_and_baseline_columns():
     assert _format_figure(52734.2) == "52,734"
     assert _format_figure(1.01834) == "1.018"
     assert _format_figure(0.0004567) == "0.0004567"
+
+
+def test_bench_epochs_times_enough_epochs_to_fill_its_minimum_and_keeps_the_fastest(monkeypatch):
+    """A sub-second epoch is timed many times (a clock that ticks 0.25 s per reading)."""
+    import types
+
+    import tserbench.speed.bench as bench
+    from tserbench.datasets import get_dataset
+
+    readings = []
+
+    def clock():
+        readings.append(None)
+        return 0.25 * len(readings)
+
+    monkeypatch.setattr(bench, "time", types.SimpleNamespace(perf_counter=clock))
+    ds = get_dataset("rrab-synthetic", n_stars=20, n_grid=20)
+    X, y = ds.load("X", "y")
+    seconds = bench.bench_epochs("fcn", X, y, n_epochs=1, params={"batch_size": 8}, min_seconds=2.0)
+    assert seconds == 0.25
+    # a warm-up epoch, then 8 timed epochs of 0.25 s (2 s); the old median timed 1
+    assert len(readings) == 2 * (1 + 8)
