@@ -498,3 +498,41 @@ def test_folds_without_a_recorded_stop_reason_are_flagged_not_passed_as_converge
     assert _carried_stop_unknown({"epochs_mean": 500.0, "steps_mean": 8000.0, "n_jobs": 10}) == 0
     assert _carried_stop_unknown({"epochs_mean": None, "n_jobs": 10}) == 0  # a classical model
     assert _carried_stop_unknown({"folds_stop_unknown": 3, "epochs_mean": 9.0, "n_jobs": 10}) == 3
+
+
+def test_a_carried_boards_environments_name_each_row_once_by_variant(tmp_path, monkeypatch):
+    """Two variants of one model ran in two environments: each row is listed under its own, once, on every rebuild."""
+    from tserbench.environment import environment
+
+    rng = np.random.default_rng(3)
+    n = 80
+    kw = dict(source_id=np.int64(5_900_000_000_000_000_000) + np.arange(n), folds=np.arange(n) % 4,
+              y_true=rng.normal(-1.5, 0.45, n), history=False)
+    here = environment()
+    there = {**here, "python": "3.99.0"}
+    full = make_fake_results(tmp_path / "full", models={"gru": 0.2, "dg22-bilstm2p": 0.25}, environment=here, **kw)
+    raw = make_fake_results(tmp_path / "raw", models={"dg22-bilstm2p": 0.1}, variant="raw", environment=there, **kw)
+    board = tmp_path / "board"
+    build_leaderboard([full, raw], board)
+
+    def groups():
+        doc = json.loads((board / "leaderboard.json").read_text())
+        return {m: g["environment"]["python"] for g in doc["environments"] for m in g["models"]}, doc
+
+    by_row, doc = groups()
+    assert by_row == {"gru": here["python"], "dg22-bilstm2p": here["python"], "dg22-bilstm2p@raw": "3.99.0"}
+    # a board written before groups named variants: the raw store's group says 'dg22-bilstm2p'
+    for g in doc["environments"]:
+        g["models"] = [m.split("@", 1)[0] for m in g["models"]]
+    (board / "leaderboard.json").write_text(json.dumps(doc))
+    import shutil
+
+    shutil.rmtree(full)  # the full store is gone: its rows are carried
+    for _ in range(2):  # rebuilt from itself, twice: no group is duplicated or misattributed
+        assert main(["leaderboard", str(board), str(raw), "-o", str(board)], monkeypatch) == 0
+        by_row, doc = groups()
+        assert by_row == {"gru": here["python"], "dg22-bilstm2p": here["python"], "dg22-bilstm2p@raw": "3.99.0"}
+        names = [m for g in doc["environments"] for m in g["models"]]
+        assert sorted(names) == sorted(set(names))
+    md = (board / "leaderboard.md").read_text()
+    assert "job(s) of dg22-bilstm2p@raw" in md and "None job" not in md

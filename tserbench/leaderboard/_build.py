@@ -197,7 +197,7 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
         "vocabulary": vocab.to_dict(),
         "run": run,
         "runs": [res.run for res in inputs] if len(inputs) > 1 else None,
-        "environments": environments_of(stores),
+        "environments": environments_of(stores, first_variant),
         "notes": [],
         "rows": [],
     })
@@ -225,7 +225,8 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
             lb.histories[row_id] = [(f"r{j.repeat} f{j.fold}", j.history, _curve_detail(j.record))
                                     for j in model.jobs if j.history]
     for board in boards:  # a result store given beside a board replaces the board's copy of its rows
-        carried, oofs, envs, note = carried_rows(board, first_variant, taken=set(lb.oof))
+        carried, oofs, envs, note = carried_rows(board, first_variant, taken=set(lb.oof),
+                                                  fresh=lb.doc["environments"])
         rows.extend(carried)
         lb.oof.update(oofs)
         lb.doc["environments"] += envs

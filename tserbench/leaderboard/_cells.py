@@ -326,7 +326,8 @@ def environment_groups(doc: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         if len(groups) == 1:
             heading = f"All {n} jobs ran in this environment" if n else "Environment"
         else:
-            heading = f"{n} job(s) of {', '.join(group.get('models') or [])}"
+            models = ", ".join(group.get("models") or [])
+            heading = f"{n} job(s) of {models}" if n else f"Jobs of {models}"
         out.append((heading, describe_environment(group.get("environment"))))
     return out
 

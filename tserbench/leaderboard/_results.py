@@ -12,6 +12,7 @@ A job counts as done iff its ``.json`` exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -198,8 +199,8 @@ def read_board(path: str | Path) -> CarriedBoard:
     return CarriedBoard(path=root, run=doc["run"], rows=rows, oof=oof, environments=list(doc.get("environments") or []))
 
 
-def carried_rows(board: CarriedBoard, first_variant, *,
-                 taken: set[str]) -> tuple[list[dict], dict, list[dict], str | None]:
+def carried_rows(board: CarriedBoard, first_variant, *, taken: set[str],
+                 fresh: Sequence[dict] = ()) -> tuple[list[dict], dict, list[dict], str | None]:
     """The harness rows of a committed board on a new leaderboard, except those a result store provides.
 
     Parameters
@@ -211,6 +212,12 @@ def carried_rows(board: CarriedBoard, first_variant, *,
     taken : set of str
         Row names already on the leaderboard (from result stores): those rows
         are not carried.
+    fresh : sequence of dict
+        The environments of the leaderboard's result stores: a board written
+        before its environments named rows by variant (``model`` for
+        ``model@raw``) may list a store's environment under a model name that
+        a carried row of another variant also has; such a group is the
+        store's, not the carried row's.
 
     Returns
     -------
@@ -222,7 +229,7 @@ def carried_rows(board: CarriedBoard, first_variant, *,
     note : str or None
         The leaderboard note that says what was carried.
     """
-    rows, oof = [], {}
+    rows, oof, kept = [], {}, []
     for old in board.rows:
         variant = old.get("variant")
         row_id = (old.get("base_model") or old["model"].split("@", 1)[0]) + (
@@ -233,17 +240,38 @@ def carried_rows(board: CarriedBoard, first_variant, *,
         if row.get("trajectory_of"):
             row["trajectory_of"] = row["trajectory_of"].split("@", 1)[0] + row_id[len(row["base_model"]):]
         rows.append(row)
+        kept.append(old)
         oof[row_id] = board.oof[old["model"]]
     if not rows:
         return [], {}, [], None
     carried = list(oof)
-    environments = [
-        {**env, "models": [m for m in carried if m.split("@", 1)[0] in env.get("models", [])],
-         "carried_from": str(board.path)} for env in board.environments]
+    environments = []
+    for env in board.environments:
+        if _is_a_fresh_environment(env, fresh):
+            continue
+        names = env.get("models", [])
+        legacy = not any("@" in m for m in names)  # written before groups named variants
+        matched = {old["model"]: row_id for row_id, old in zip(carried, kept)
+                   if old["model"] in names or (legacy and old["model"].split("@", 1)[0] in names)}
+        if matched:  # a group none of whose rows is carried went with its rows
+            # the job count holds only while the group keeps all its rows (a row's jobs may span groups)
+            whole = len(matched) >= len(set(names))
+            environments.append({**env, "models": list(matched.values()),
+                                 "n_jobs": env.get("n_jobs") if whole else None,
+                                 "carried_from": str(board.path)})
     note = (f"{len(carried)} row(s) carried from the committed leaderboard {board.path}: metrics recomputed "
             "from their OOF files, everything else (parameters, commands, wall times, train metrics) as "
             "committed; their learning curves are not carried")
     return rows, oof, environments, note
+
+
+def _is_a_fresh_environment(env: dict, fresh: Sequence[dict]) -> bool:
+    """Whether a carried board's environment group is one of the stores' (same environment, same models)."""
+    if env.get("environment") is None:
+        return False
+    names = {m.split("@", 1)[0] for m in env.get("models", [])}
+    return any(f.get("environment") == env["environment"]
+               and names <= {m.split("@", 1)[0] for m in f.get("models", [])} for f in fresh)
 
 
 def _carried_stop_unknown(row: dict) -> int:

@@ -99,19 +99,29 @@ def _models_of(command: str) -> list[str]:
     return []
 
 
-def environments_of(stores) -> list[dict]:
-    """The distinct environments the store's jobs ran in, each with the models and job count it covers.
+def environments_of(stores, first_variant=None) -> list[dict]:
+    """The distinct environments the store's jobs ran in, each with the rows and job count it covers.
 
     A job records the environment of the process that fitted it (a dask
     worker's, say); a store written before environments were recorded gives
-    one group with ``environment`` None.
+    one group with ``environment`` None.  A group names the leaderboard's
+    rows (``<model>@<variant>`` for a store of another variant than
+    ``first_variant``), so that a board carried into a later one says which
+    of two variants of a model ran where.
     """
     groups: dict[str, dict] = {}
-    for model in (m for res in stores for m in res.models.values()):
+    for res in stores:
+        suffix = "" if res.run.get("variant") == first_variant else f"@{res.run.get('variant')}"
+        _add_environments(groups, res, suffix)
+    return list(groups.values())
+
+
+def _add_environments(groups: dict[str, dict], res, suffix: str) -> None:
+    for model in res.models.values():
+        name = model.name + suffix
         for job in model.jobs:
             env = job.record.get("environment")
             group = groups.setdefault(json.dumps(env, sort_keys=True), {"environment": env, "models": [], "n_jobs": 0})
             group["n_jobs"] += 1
-            if model.name not in group["models"]:
-                group["models"].append(model.name)
-    return list(groups.values())
+            if name not in group["models"]:
+                group["models"].append(name)
