@@ -34,7 +34,9 @@ def register(subparsers) -> None:
     p.add_argument("--cv-models", default="", help="models whose whole CV is timed (default: none)")
     p.add_argument("--folds", default="predefined", help="CV folds: predefined or KxR")
     p.add_argument("--n-jobs", type=int, default=1, help="parallel CV processes")
-    p.add_argument("--n-epochs", type=int, default=3, help="timed epochs per model (after a warm-up epoch)")
+    p.add_argument("--n-epochs", type=int, default=3,
+                   help="timed epochs per model, at least (more until they fill 2 s; the fastest is kept), "
+                        "after a warm-up epoch")
     p.add_argument("--n-series", type=int, default=100_000, help="series predicted in the inference figure")
     p.add_argument("--params-from", metavar="SPEC",
                    help="model parameters, as for `tserbench run --params-from` (e.g. leaderboard/cpu-budget.json)")
