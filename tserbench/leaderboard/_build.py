@@ -22,7 +22,7 @@ from tserbench.leaderboard._results import (
     read_board,
     read_results,
 )
-from tserbench.leaderboard._rows import environments_of, harness_row
+from tserbench.leaderboard._rows import environments_of, harness_row, variant_suffix
 from tserbench.leaderboard._vocabulary import headline, vocabulary
 
 __all__ = ["Leaderboard", "build_leaderboard", "collect", "write_leaderboard"]
@@ -203,7 +203,7 @@ def collect(results_dir, *, data_home=None, generated_by: str | None = None) -> 
     })
     rows = []
     for res in stores:
-        suffix = "" if res.run.get("variant") == first_variant else f"@{res.run.get('variant')}"
+        suffix = variant_suffix(res.run.get("variant"), first_variant)
         expected = res.run.get("n_splits")
         for model in res.models.values():
             row_id = model.name + suffix

@@ -23,6 +23,7 @@ from tserbench.evaluation.store import OOF_COLUMNS  # one definition: the store'
 from tserbench.exceptions import DataError
 from tserbench.leaderboard._aggregate import row_flags, summarise_oof
 from tserbench.leaderboard._metrics import weighted_names
+from tserbench.leaderboard._rows import variant_suffix
 from tserbench.leaderboard._vocabulary import vocabulary
 
 __all__ = [
@@ -232,8 +233,7 @@ def carried_rows(board: CarriedBoard, first_variant, *, taken: set[str],
     rows, oof, kept = [], {}, []
     for old in board.rows:
         variant = old.get("variant")
-        row_id = (old.get("base_model") or old["model"].split("@", 1)[0]) + (
-            "" if variant == first_variant else f"@{variant}")
+        row_id = (old.get("base_model") or old["model"].split("@", 1)[0]) + variant_suffix(variant, first_variant)
         if row_id in taken or row_id in oof:
             continue
         row = _carried_row(old, board.oof[old["model"]], board, row_id)

@@ -10,7 +10,7 @@ from tserbench.leaderboard._aggregate import row_flags, summarise_jobs, summaris
 from tserbench.leaderboard._metrics import weighted_names
 from tserbench.leaderboard._vocabulary import vocabulary
 
-__all__ = ["environments_of", "harness_row"]
+__all__ = ["environments_of", "harness_row", "variant_suffix"]
 
 
 def _selection(model) -> str:
@@ -99,6 +99,11 @@ def _models_of(command: str) -> list[str]:
     return []
 
 
+def variant_suffix(variant, first_variant) -> str:
+    """``""`` for the leaderboard's first variant, else ``"@<variant>"``: a row's name is ``<model><suffix>``."""
+    return "" if variant == first_variant else f"@{variant}"
+
+
 def environments_of(stores, first_variant=None) -> list[dict]:
     """The distinct environments the store's jobs ran in, each with the rows and job count it covers.
 
@@ -111,17 +116,14 @@ def environments_of(stores, first_variant=None) -> list[dict]:
     """
     groups: dict[str, dict] = {}
     for res in stores:
-        suffix = "" if res.run.get("variant") == first_variant else f"@{res.run.get('variant')}"
-        _add_environments(groups, res, suffix)
+        suffix = variant_suffix(res.run.get("variant"), first_variant)
+        for model in res.models.values():
+            name = model.name + suffix
+            for job in model.jobs:
+                env = job.record.get("environment")
+                group = groups.setdefault(json.dumps(env, sort_keys=True),
+                                          {"environment": env, "models": [], "n_jobs": 0})
+                group["n_jobs"] += 1
+                if name not in group["models"]:
+                    group["models"].append(name)
     return list(groups.values())
-
-
-def _add_environments(groups: dict[str, dict], res, suffix: str) -> None:
-    for model in res.models.values():
-        name = model.name + suffix
-        for job in model.jobs:
-            env = job.record.get("environment")
-            group = groups.setdefault(json.dumps(env, sort_keys=True), {"environment": env, "models": [], "n_jobs": 0})
-            group["n_jobs"] += 1
-            if name not in group["models"]:
-                group["models"].append(name)
